@@ -1,0 +1,138 @@
+"""JSON API v1: thin views over the catalog and the report counts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+
+from outagewatch.api import schemas
+from outagewatch.catalog.categories import CATEGORIES, CATEGORY_BY_SLUG
+from outagewatch.catalog.countries import country_name
+from outagewatch.catalog.model import Service
+from outagewatch.context import AppContext
+from outagewatch.detection.status import status_label
+from outagewatch.reports.summary import summarise
+from outagewatch.storage.records import ServiceStatus
+
+router = APIRouter(prefix="/api/v1", tags=["v1"])
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": schemas.ErrorBody, "description": "No such service"}
+}
+BAD_REQUEST: dict[int | str, dict[str, Any]] = {
+    422: {"model": schemas.ErrorBody, "description": "Invalid parameters"}
+}
+
+
+def _context(request: Request) -> AppContext:
+    context: AppContext = request.app.state.context
+    return context
+
+
+def _brief(service: Service, statuses: dict[int, ServiceStatus]) -> schemas.ServiceBrief:
+    status = statuses.get(service.id or 0)
+    return schemas.ServiceBrief(
+        slug=service.slug,
+        name=service.name,
+        category=service.category,
+        url=service.url,
+        icon=f"/static/icons/{service.icon}",
+        popularity=service.popularity,
+        countries=list(service.countries),
+        status=status.status if status else "ok",
+    )
+
+
+@router.get("/services", response_model=schemas.ServiceList, responses=BAD_REQUEST)
+def list_services(
+    request: Request,
+    q: Annotated[str, Query(max_length=100, description="Search names and aliases")] = "",
+    category: Annotated[str | None, Query(description="A category slug")] = None,
+    limit: Annotated[int, Query(ge=1, le=2000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> schemas.ServiceList:
+    """Services matching a search and/or a category, best match (or most popular) first."""
+    context = _context(request)
+    if category is not None and category not in CATEGORY_BY_SLUG:
+        raise HTTPException(422, f"Unknown category {category!r}; see /api/v1/categories.")
+    matches = context.catalog.search(q, category=category, limit=len(context.catalog.services))
+    statuses = context.store.statuses()
+    page = matches[offset : offset + limit]
+    return schemas.ServiceList(
+        total=len(matches), items=[_brief(service, statuses) for service in page]
+    )
+
+
+@router.get("/services/{slug}", response_model=schemas.ServiceDetail, responses=NOT_FOUND)
+def get_service(request: Request, slug: str) -> schemas.ServiceDetail:
+    """A service's status, recent report counts, 24-hour series, problems and regions."""
+    context = _context(request)
+    service = context.catalog.by_slug.get(slug)
+    if service is None:
+        raise HTTPException(404, f"We do not track a service called {slug!r}.")
+    summary = summarise(context.store, service=service, now=context.clock.now())
+    statuses = context.store.statuses()
+    return schemas.ServiceDetail(
+        slug=service.slug,
+        name=service.name,
+        category=service.category,
+        category_name=CATEGORY_BY_SLUG[service.category].name,
+        url=service.url,
+        icon=f"/static/icons/{service.icon}",
+        description=service.description,
+        owner=service.owner,
+        aliases=list(service.aliases),
+        countries=list(service.countries),
+        status_page=service.status_page,
+        statuspage_io=service.statuspage_io,
+        status=schemas.StatusOut(
+            word=summary.status.status,
+            label=status_label(summary.status.status),
+            since=summary.status.since,
+        ),
+        reports_this_hour=summary.reports_this_hour,
+        reports_today=summary.reports_today,
+        series=[
+            schemas.HourOut(start=point.start, reports=point.reports, usual=point.usual)
+            for point in summary.hours
+        ],
+        problems=[
+            schemas.ProblemOut(
+                slug=item.problem.slug,
+                title=item.problem.title,
+                reports=item.reports,
+                share=round(item.share, 4),
+            )
+            for item in summary.problems
+        ],
+        regions=[
+            schemas.RegionOut(
+                country=region.country,
+                name=country_name(region.country),
+                reports=region.reports,
+                share=round(region.share, 4),
+            )
+            for region in summary.regions
+        ],
+        related=[_brief(other, statuses) for other in context.catalog.related(service)],
+        generated_at=summary.generated_at,
+    )
+
+
+@router.get("/categories", response_model=list[schemas.CategoryOut])
+def list_categories(request: Request) -> list[schemas.CategoryOut]:
+    """Every category with its number of services and the problems people can report."""
+    catalog = _context(request).catalog
+    return [
+        schemas.CategoryOut(
+            slug=category.slug,
+            name=category.name,
+            services=len(catalog.in_category(category.slug)),
+            problems=[
+                schemas.ProblemType(slug=p.slug, title=p.title, description=p.description)
+                for p in category.problems
+            ],
+        )
+        for category in CATEGORIES
+    ]

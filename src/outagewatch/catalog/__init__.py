@@ -1,0 +1,1 @@
+"""The catalog of services and categories: curated data, loading, validation and search."""

@@ -1,0 +1,24 @@
+"""Catalog use cases: load the curated file into storage, read it back as an index."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from outagewatch.catalog import data_file
+from outagewatch.catalog.categories import CATEGORIES
+from outagewatch.catalog.search import CatalogIndex
+from outagewatch.storage.protocol import Store
+from outagewatch.storage.records import CatalogSync
+
+
+def load_into_store(store: Store, *, now: datetime) -> CatalogSync:
+    """Validate the data file and upsert it; the first load also starts the report history."""
+    services = data_file.load_services()
+    with store.transaction():
+        result = store.sync_catalog(CATEGORIES, services)
+        store.mark_history_started(now)
+    return result
+
+
+def read_index(store: Store) -> CatalogIndex:
+    return CatalogIndex(store.list_services())

@@ -1,0 +1,102 @@
+"""The `outagewatch` command."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from outagewatch.catalog import data_file
+from outagewatch.catalog import service as catalog_service
+from outagewatch.catalog.categories import CATEGORY_BY_SLUG
+from outagewatch.clock import SystemClock
+from outagewatch.config import Settings
+from outagewatch.storage import migrate as migrations
+from outagewatch.storage.sql import SqlStore, make_engine
+
+app = typer.Typer(help="OutageWatch: crowd-sourced outage tracking.", no_args_is_help=True)
+catalog_app = typer.Typer(help="The catalog of services.", no_args_is_help=True)
+app.add_typer(catalog_app, name="catalog")
+console = Console(stderr=True)
+
+
+def _prepare_store(settings: Settings) -> SqlStore:
+    """Migrate the database and load the catalog: what every entry point needs first."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url())
+    migrations.upgrade(engine)
+    store = SqlStore(engine)
+    result = catalog_service.load_into_store(store, now=SystemClock().now())
+    console.print(
+        f"catalog: {result.inserted} added, {result.updated} updated, {result.unchanged} unchanged"
+    )
+    return store
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema, then load the catalog."""
+    _prepare_store(Settings())
+    console.print("database is up to date")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+) -> None:
+    """Migrate, load the catalog and serve the site (embedded mode: one process, SQLite)."""
+    import uvicorn
+
+    from outagewatch.app import create_app
+
+    settings = Settings()
+    store = _prepare_store(settings)
+    web_app = create_app(settings, store=store)
+    listen_host = host or settings.host
+    listen_port = port or settings.port
+    console.print(f"serving on http://{listen_host}:{listen_port}")
+    uvicorn.run(web_app, host=listen_host, port=listen_port, log_level="info", access_log=False)
+
+
+@catalog_app.command("list")
+def catalog_list(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON array on stdout")] = False,
+) -> None:
+    """Print the catalog from the data file."""
+    services = data_file.load_services()
+    if as_json:
+        rows = []
+        for service in services:
+            row = asdict(service)
+            row.pop("id")
+            row["category_name"] = CATEGORY_BY_SLUG[service.category].name
+            row["icon"] = f"/static/icons/{service.icon}"
+            rows.append(row)
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+        return
+    for service in services:
+        typer.echo(f"{service.slug:40} {service.category:20} {service.name}")
+
+
+@catalog_app.command("validate")
+def catalog_validate() -> None:
+    """Check the data file: unique slugs, known categories, related slugs, URLs, icons."""
+    entries = data_file.read_entries()
+    problems = data_file.find_problems(entries, data_file.read_icons(), data_file.ICONS_DIR)
+    if problems:
+        for problem in problems:
+            console.print(f"[red]✗[/red] {problem}")
+        console.print(f"{len(problems)} problem(s) in {len(entries)} services")
+        raise typer.Exit(1)
+    categories = {entry["category"] for entry in entries}
+    console.print(f"catalog is valid: {len(entries)} services in {len(categories)} categories")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,123 @@
+"""The facts shown for one service, computed from the per-minute counts in storage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from outagewatch.catalog.categories import CATEGORY_BY_SLUG
+from outagewatch.catalog.model import Problem, Service
+from outagewatch.detection.baseline import HOURS_PER_WEEK, WEEKS_OF_HISTORY, usual_hourly_level
+from outagewatch.storage.protocol import Store
+from outagewatch.storage.records import ServiceStatus
+
+CHART_HOURS = 24
+TOP_REGIONS = 10
+SECONDS_PER_HOUR = 3600
+
+
+@dataclass(frozen=True, slots=True)
+class HourPoint:
+    start: datetime
+    reports: int
+    usual: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemShare:
+    problem: Problem
+    reports: int
+    share: float  # of the counted reports in the last 24 hours, 0..1
+
+
+@dataclass(frozen=True, slots=True)
+class RegionShare:
+    country: str  # ISO 3166-1 alpha-2
+    reports: int
+    share: float
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceSummary:
+    service: Service
+    status: ServiceStatus
+    reports_this_hour: int  # the last 60 minutes, so the figure never drops to 0 at :00
+    reports_today: int  # since 00:00 UTC
+    hours: list[HourPoint]
+    problems: list[ProblemShare]
+    regions: list[RegionShare]
+    generated_at: datetime
+
+
+def unix_hour(moment: datetime) -> int:
+    return int(moment.timestamp()) // SECONDS_PER_HOUR
+
+
+def summarise(store: Store, *, service: Service, now: datetime) -> ServiceSummary:
+    assert service.id is not None, "services from storage carry their id"
+    service_id = service.id
+    current_hour = unix_hour(now)
+    chart_hours = list(range(current_hour - CHART_HOURS + 1, current_hour + 1))
+    history_start = datetime.fromtimestamp(
+        (chart_hours[0] - WEEKS_OF_HISTORY * HOURS_PER_WEEK) * SECONDS_PER_HOUR, UTC
+    )
+    hourly = store.hourly_totals(service_id, since=history_start, until=now + timedelta(minutes=1))
+    started_at = store.history_started_at()
+    usual = usual_hourly_level(
+        hourly,
+        chart_hours,
+        first_hour_with_history=None if started_at is None else unix_hour(started_at) + 1,
+    )
+    day_start = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    until = now + timedelta(minutes=1)  # the current minute is still filling: include it
+    last_24_hours = now - timedelta(hours=24)
+    reports_this_hour = sum(
+        store.minute_totals(service_id, since=now - timedelta(minutes=59), until=until).values()
+    )
+    reports_today = sum(store.minute_totals(service_id, since=day_start, until=until).values())
+    by_problem = store.breakdown(service_id, dimension="problem", since=last_24_hours, until=until)
+    by_country = store.breakdown(service_id, dimension="country", since=last_24_hours, until=until)
+    status = store.statuses().get(service_id) or ServiceStatus(
+        service_id=service_id, status="ok", since=started_at or now
+    )
+    return ServiceSummary(
+        service=service,
+        status=status,
+        reports_this_hour=reports_this_hour,
+        reports_today=reports_today,
+        hours=[
+            HourPoint(
+                start=datetime.fromtimestamp(hour * SECONDS_PER_HOUR, UTC),
+                reports=hourly.get(hour, 0),
+                usual=level,
+            )
+            for hour, level in zip(chart_hours, usual, strict=True)
+        ],
+        problems=_problem_shares(service, by_problem),
+        regions=_region_shares(by_country),
+        generated_at=now,
+    )
+
+
+def _problem_shares(service: Service, by_problem: dict[str, int]) -> list[ProblemShare]:
+    """Every problem of the category, in its usual order, with its share of recent reports."""
+    total = sum(by_problem.values())
+    category = CATEGORY_BY_SLUG[service.category]
+    shares = [
+        ProblemShare(
+            problem=problem,
+            reports=by_problem.get(problem.slug, 0),
+            share=by_problem.get(problem.slug, 0) / total if total else 0.0,
+        )
+        for problem in category.problems
+    ]
+    if total:
+        shares.sort(key=lambda share: -share.reports)  # stable: ties keep the category order
+    return shares
+
+
+def _region_shares(by_country: dict[str, int]) -> list[RegionShare]:
+    known = {country: n for country, n in by_country.items() if country}
+    total = sum(known.values())
+    ranked = sorted(known.items(), key=lambda item: (-item[1], item[0]))[:TOP_REGIONS]
+    return [RegionShare(country, n, n / total) for country, n in ranked]

@@ -1,0 +1,71 @@
+"""The one storage interface every part of OutageWatch talks to.
+
+Methods never commit: the outermost caller groups work with `with store.transaction():`.
+Reads outside a transaction run on a short connection of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Protocol
+
+from outagewatch.catalog.model import Category, Service
+from outagewatch.storage.records import CatalogSync, Dimension, NewReport, ServiceStatus
+
+
+class Store(Protocol):
+    def transaction(self) -> AbstractContextManager[None]:
+        """Everything inside commits together or not at all."""
+        ...
+
+    def sync_catalog(
+        self, categories: Sequence[Category], services: Sequence[Service]
+    ) -> CatalogSync:
+        """Insert new services and update changed ones; services are never deleted here."""
+        ...
+
+    def list_services(self) -> list[Service]:
+        """Every service with its storage id."""
+        ...
+
+    def record_reports(self, reports: Sequence[NewReport]) -> None:
+        """Store reports and add the counted ones to the per-minute counts."""
+        ...
+
+    def count_reports(self, *, service_id: int | None = None) -> int:
+        """How many report rows are stored (counted or not)."""
+        ...
+
+    def minute_totals(self, service_id: int, *, since: datetime, until: datetime) -> dict[int, int]:
+        """Counted reports per minute in [since, until), keyed by Unix minute."""
+        ...
+
+    def hourly_totals(self, service_id: int, *, since: datetime, until: datetime) -> dict[int, int]:
+        """Counted reports per hour in [since, until), keyed by Unix hour."""
+        ...
+
+    def breakdown(
+        self, service_id: int, *, dimension: Dimension, since: datetime, until: datetime
+    ) -> dict[str, int]:
+        """Counted reports in [since, until) by problem, country or platform ('' = unknown)."""
+        ...
+
+    def totals_by_service(self, *, since: datetime, until: datetime) -> dict[int, int]:
+        """Counted reports in [since, until) for every service that has any."""
+        ...
+
+    def statuses(self) -> dict[int, ServiceStatus]:
+        """The last known status of every service that has one (absent means 'ok')."""
+        ...
+
+    def set_status(self, status: ServiceStatus) -> None: ...
+
+    def history_started_at(self) -> datetime | None:
+        """When this installation began counting: no usual level exists before it."""
+        ...
+
+    def mark_history_started(self, at: datetime) -> None:
+        """Record the start of counting, once; later calls leave the first value."""
+        ...

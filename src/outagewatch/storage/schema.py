@@ -1,0 +1,136 @@
+"""Tables, written once for SQLite and PostgreSQL (only the upsert syntax differs)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, whatever the engine keeps."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; pass an aware UTC datetime")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+categories = Table(
+    "categories",
+    metadata,
+    Column("slug", String(40), primary_key=True),
+    Column("name", String(80), nullable=False),
+    Column("position", SmallInteger, nullable=False),
+)
+
+services = Table(
+    "services",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("slug", String(80), nullable=False, unique=True),
+    Column("name", String(120), nullable=False),
+    Column("category", ForeignKey("categories.slug"), nullable=False, index=True),
+    Column("url", String(300), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("popularity", SmallInteger, nullable=False),
+    Column("owner", String(120)),
+    Column("aliases", JSON, nullable=False),
+    Column("countries", JSON, nullable=False),
+    Column("related", JSON, nullable=False),
+    Column("status_page", String(300)),
+    Column("statuspage_io", Boolean, nullable=False),
+    Column("icon", String(120), nullable=False),
+)
+
+# One row per report received, counted or not. The reporter key is a keyed hash, never an address.
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("service_id", ForeignKey("services.id"), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("problem", String(40), nullable=False),
+    Column("platform", String(16)),
+    Column("country", String(2)),
+    Column("reporter_key", String(64), nullable=False),
+    Column("counted", Boolean, nullable=False),
+    Column("comment", String(280)),
+    Index(None, "service_id", "received_at"),
+)
+
+# Counted reports per service and Unix minute: what detection and the charts read.
+minute_totals = Table(
+    "minute_totals",
+    metadata,
+    Column("service_id", ForeignKey("services.id"), primary_key=True),
+    Column("minute", Integer, primary_key=True),
+    Column("reports", Integer, nullable=False),
+    Index(None, "minute"),
+)
+
+# The same counts broken down; '' stands for "not known" so the key has no NULLs.
+minute_breakdowns = Table(
+    "minute_breakdowns",
+    metadata,
+    Column("service_id", ForeignKey("services.id"), primary_key=True),
+    Column("minute", Integer, primary_key=True),
+    Column("problem", String(40), primary_key=True),
+    Column("country", String(2), primary_key=True),
+    Column("platform", String(16), primary_key=True),
+    Column("reports", Integer, nullable=False),
+)
+
+service_status = Table(
+    "service_status",
+    metadata,
+    Column("service_id", ForeignKey("services.id"), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("since", UtcDateTime(), nullable=False),
+    Column("evidence", JSON, nullable=False),
+)
+
+settings_table = Table(
+    "installation",
+    metadata,
+    Column("key", String(60), primary_key=True),
+    Column("value", Text, nullable=False),
+)

@@ -1,0 +1,1 @@
+"""Server-rendered HTML pages, templates, static files and SVG charts."""

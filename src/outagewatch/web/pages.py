@@ -1,0 +1,148 @@
+"""HTML pages: each view turns a request into one service call and one template."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
+
+from outagewatch.catalog import data_file
+from outagewatch.catalog.categories import CATEGORIES, CATEGORY_BY_SLUG
+from outagewatch.context import AppContext
+from outagewatch.reports.summary import summarise
+from outagewatch.web.charts import hourly_chart
+
+router = APIRouter(include_in_schema=False)
+
+SEARCH_LIMIT = 60
+HOME_RANKED = 12
+HOME_POPULAR = 24
+
+
+def _context(request: Request) -> AppContext:
+    context: AppContext = request.app.state.context
+    return context
+
+
+def _render(request: Request, template: str, **values: Any) -> HTMLResponse:
+    context = _context(request)
+    response: HTMLResponse = request.app.state.templates.TemplateResponse(
+        request,
+        template,
+        {"site_name": context.settings.site_name, "categories": CATEGORIES, **values},
+    )
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> HTMLResponse:
+    context = _context(request)
+    now = context.clock.now()
+    statuses = context.store.statuses()
+    last_hour = context.store.totals_by_service(since=now - timedelta(minutes=59), until=now)
+    by_id = {service.id: service for service in context.catalog.services}
+    with_problems = sorted(
+        (
+            (by_id[service_id], status)
+            for service_id, status in statuses.items()
+            if status.status != "ok" and service_id in by_id
+        ),
+        key=lambda pair: (pair[1].status != "major", -last_hour.get(pair[0].id or 0, 0)),
+    )
+    most_reported = sorted(
+        ((by_id[service_id], n) for service_id, n in last_hour.items() if service_id in by_id),
+        key=lambda pair: -pair[1],
+    )[:HOME_RANKED]
+    category_sizes = {
+        category.slug: len(context.catalog.in_category(category.slug)) for category in CATEGORIES
+    }
+    return _render(
+        request,
+        "home.html",
+        with_problems=with_problems,
+        most_reported=most_reported,
+        popular=context.catalog.services[:HOME_POPULAR],
+        category_sizes=category_sizes,
+        service_count=len(context.catalog.services),
+    )
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search(request: Request, q: str = "") -> Response:
+    context = _context(request)
+    query = q.strip()[:100]
+    exact = context.catalog.exact_match(query) if query else None
+    if exact is not None:
+        return RedirectResponse(f"/services/{exact.slug}", status_code=303)
+    results = context.catalog.search(query, limit=SEARCH_LIMIT) if query else []
+    statuses = context.store.statuses()
+    return _render(request, "search.html", query=query, results=results, statuses=statuses)
+
+
+@router.get("/categories/{slug}", response_class=HTMLResponse)
+def category_page(request: Request, slug: str) -> HTMLResponse:
+    context = _context(request)
+    category = CATEGORY_BY_SLUG.get(slug)
+    if category is None:
+        raise HTTPException(404, f"There is no category called {slug!r}.")
+    now = context.clock.now()
+    last_hour = context.store.totals_by_service(since=now - timedelta(minutes=59), until=now)
+    return _render(
+        request,
+        "category.html",
+        category=category,
+        services=context.catalog.in_category(slug),
+        statuses=context.store.statuses(),
+        last_hour=last_hour,
+    )
+
+
+@router.get("/services/{slug}", response_class=HTMLResponse)
+def service_page(request: Request, slug: str) -> HTMLResponse:
+    context = _context(request)
+    service = context.catalog.by_slug.get(slug)
+    if service is None:
+        raise HTTPException(404, f"We do not track a service called {slug!r}.")
+    summary = summarise(context.store, service=service, now=context.clock.now())
+    chart = hourly_chart(
+        summary.hours, title=f"{service.name} reports per hour over the last 24 hours"
+    )
+    statuses = context.store.statuses()
+    return _render(
+        request,
+        "service.html",
+        service=service,
+        category=CATEGORY_BY_SLUG[service.category],
+        summary=summary,
+        chart=Markup(chart),  # noqa: S704 - built by our own code with every text escaped
+        related=context.catalog.related(service),
+        statuses=statuses,
+        public_url=context.settings.public_url.rstrip("/"),
+    )
+
+
+@router.get("/about", response_class=HTMLResponse)
+def about(request: Request) -> HTMLResponse:
+    return _render(request, "about.html", service_count=len(_context(request).catalog.services))
+
+
+@router.get("/credits", response_class=HTMLResponse)
+def credits_page(request: Request) -> HTMLResponse:
+    icons = data_file.read_icons()
+    by_slug = _context(request).catalog.by_slug
+    credited = [
+        (by_slug[slug], icon)
+        for slug, icon in sorted(icons.items())
+        if icon.get("credit") and slug in by_slug
+    ]
+    kinds = [icon.get("kind") for icon in icons.values()]
+    return _render(
+        request,
+        "credits.html",
+        credited=credited,
+        simple_icons_count=kinds.count("simple-icons"),
+        monogram_count=kinds.count("monogram"),
+    )

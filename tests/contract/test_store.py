@@ -1,0 +1,216 @@
+"""One suite, every Store: SQLite (embedded) and PostgreSQL (scale-out) must behave alike."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from outagewatch.catalog.categories import CATEGORIES
+from outagewatch.catalog.model import Service
+from outagewatch.storage.records import NewReport, ServiceStatus
+from outagewatch.storage.sql import SqlStore
+
+T0 = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
+
+CHAT = Service(
+    slug="chatapp",
+    name="ChatApp",
+    category="messaging",
+    url="https://chat.example",
+    description="A chat app.",
+    popularity=4,
+    owner="Chat Inc.",
+    aliases=("chat app",),
+    countries=("GB", "IE"),
+    related=("bank",),
+    status_page="https://status.chat.example",
+    statuspage_io=True,
+    icon="chatapp.svg",
+)
+BANK = Service(
+    slug="bank",
+    name="Bank",
+    category="banking",
+    url="https://bank.example",
+    description="A bank.",
+    popularity=2,
+    icon="bank.svg",
+)
+
+
+def _ids(store: SqlStore) -> dict[str, int]:
+    with store.transaction():
+        store.sync_catalog(CATEGORIES, [CHAT, BANK])
+    return {service.slug: service.id for service in store.list_services() if service.id}
+
+
+def _report(service_id: int, at: datetime, **changes: object) -> NewReport:
+    report = NewReport(
+        service_id=service_id,
+        received_at=at,
+        problem="messages",
+        reporter_key="k" * 32,
+        counted=True,
+        platform="ios",
+        country="GB",
+    )
+    return replace(report, **changes)  # type: ignore[arg-type]
+
+
+def test_catalog_round_trips_every_field(store: SqlStore) -> None:
+    with store.transaction():
+        store.sync_catalog(CATEGORIES, [CHAT, BANK])
+
+    loaded = {service.slug: service for service in store.list_services()}
+
+    assert loaded["chatapp"] == CHAT
+    assert loaded["bank"] == BANK
+    assert loaded["chatapp"].id is not None
+
+
+def test_catalog_sync_counts_inserted_updated_and_unchanged(store: SqlStore) -> None:
+    with store.transaction():
+        first = store.sync_catalog(CATEGORIES, [CHAT])
+    with store.transaction():
+        second = store.sync_catalog(CATEGORIES, [replace(CHAT, name="ChatApp 2"), BANK])
+
+    assert (first.inserted, first.updated, first.unchanged) == (1, 0, 0)
+    assert (second.inserted, second.updated, second.unchanged) == (1, 1, 0)
+    assert {s.name for s in store.list_services()} == {"ChatApp 2", "Bank"}
+
+
+def test_only_counted_reports_reach_the_minute_totals(store: SqlStore) -> None:
+    chat = _ids(store)["chatapp"]
+
+    with store.transaction():
+        store.record_reports(
+            [
+                _report(chat, T0 + timedelta(seconds=5)),
+                _report(chat, T0 + timedelta(seconds=50), counted=False),
+                _report(chat, T0 + timedelta(minutes=1, seconds=1)),
+            ]
+        )
+
+    assert store.count_reports(service_id=chat) == 3
+    assert store.minute_totals(chat, since=T0, until=T0 + timedelta(hours=1)) == {
+        int(T0.timestamp()) // 60: 1,
+        int(T0.timestamp()) // 60 + 1: 1,
+    }
+
+
+def test_batches_add_up_in_the_same_minute(store: SqlStore) -> None:
+    chat = _ids(store)["chatapp"]
+
+    for _ in range(3):
+        with store.transaction():
+            store.record_reports([_report(chat, T0), _report(chat, T0 + timedelta(seconds=30))])
+
+    totals = store.minute_totals(chat, since=T0, until=T0 + timedelta(minutes=1))
+    assert totals == {int(T0.timestamp()) // 60: 6}
+
+
+def test_windows_include_since_and_exclude_until(store: SqlStore) -> None:
+    ids = _ids(store)
+    chat, bank = ids["chatapp"], ids["bank"]
+    with store.transaction():
+        store.record_reports(
+            [
+                _report(chat, T0 - timedelta(seconds=1)),
+                _report(chat, T0),
+                _report(bank, T0 + timedelta(minutes=59, seconds=59)),
+                _report(bank, T0 + timedelta(hours=1)),
+            ]
+        )
+
+    totals = store.totals_by_service(since=T0, until=T0 + timedelta(hours=1))
+
+    assert totals == {chat: 1, bank: 1}
+
+
+def test_breakdowns_group_by_dimension_with_empty_for_unknown(store: SqlStore) -> None:
+    chat = _ids(store)["chatapp"]
+    with store.transaction():
+        store.record_reports(
+            [
+                _report(chat, T0, problem="login", country="US", platform="web"),
+                _report(chat, T0, problem="login", country=None, platform=None),
+                _report(chat, T0 + timedelta(minutes=3), problem="messages", country="US"),
+            ]
+        )
+    window = {"since": T0, "until": T0 + timedelta(hours=1)}
+
+    assert store.breakdown(chat, dimension="problem", **window) == {"login": 2, "messages": 1}
+    assert store.breakdown(chat, dimension="country", **window) == {"US": 2, "": 1}
+    assert store.breakdown(chat, dimension="platform", **window) == {"web": 1, "": 1, "ios": 1}
+
+
+def test_hourly_totals_sum_the_minutes_of_each_hour(store: SqlStore) -> None:
+    chat = _ids(store)["chatapp"]
+    with store.transaction():
+        store.record_reports(
+            [
+                _report(chat, T0 + timedelta(minutes=1)),
+                _report(chat, T0 + timedelta(minutes=59)),
+                _report(chat, T0 + timedelta(hours=2, minutes=30)),
+            ]
+        )
+
+    hourly = store.hourly_totals(chat, since=T0, until=T0 + timedelta(hours=3))
+
+    first_hour = int(T0.timestamp()) // 3600
+    assert hourly == {first_hour: 2, first_hour + 2: 1}
+
+
+def test_a_failed_transaction_leaves_nothing_behind(store: SqlStore) -> None:
+    chat = _ids(store)["chatapp"]
+
+    with pytest.raises(RuntimeError, match="boom"), store.transaction():
+        store.record_reports([_report(chat, T0)])
+        raise RuntimeError("boom")
+
+    assert store.count_reports() == 0
+    assert store.minute_totals(chat, since=T0, until=T0 + timedelta(hours=1)) == {}
+
+
+def test_writes_need_an_open_transaction(store: SqlStore) -> None:
+    chat = _ids(store)["chatapp"]
+
+    with pytest.raises(RuntimeError, match="transaction"):
+        store.record_reports([_report(chat, T0)])
+
+
+def test_naive_datetimes_are_refused(store: SqlStore) -> None:
+    chat = _ids(store)["chatapp"]
+
+    with pytest.raises(Exception, match="naive"), store.transaction():
+        store.record_reports([_report(chat, T0.replace(tzinfo=None))])
+
+    assert store.count_reports() == 0
+
+
+def test_status_is_replaced_and_read_back_in_utc(store: SqlStore) -> None:
+    chat = _ids(store)["chatapp"]
+    with store.transaction():
+        store.set_status(ServiceStatus(chat, "possible", T0, {"observed": 40}))
+    with store.transaction():
+        store.set_status(ServiceStatus(chat, "major", T0 + timedelta(minutes=5), {"ratio": 46.0}))
+
+    status = store.statuses()[chat]
+
+    assert status.status == "major"
+    assert status.since == T0 + timedelta(minutes=5)
+    assert status.since.tzinfo is not None
+    assert status.evidence == {"ratio": 46.0}
+
+
+def test_history_start_is_recorded_once(store: SqlStore) -> None:
+    assert store.history_started_at() is None
+
+    with store.transaction():
+        store.mark_history_started(T0)
+    with store.transaction():
+        store.mark_history_started(T0 + timedelta(days=3))
+
+    assert store.history_started_at() == T0
