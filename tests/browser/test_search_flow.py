@@ -1,0 +1,55 @@
+"""A person's first visit, in real headless Chromium against the real server process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.browser.conftest import LiveServer
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.mark.browser
+def test_a_visitor_searches_for_a_service_and_reaches_its_page(
+    live_server: LiveServer, browser_page: object
+) -> None:
+    from playwright.sync_api import Page, expect
+
+    page: Page = browser_page  # type: ignore[assignment]
+    page.goto(live_server.url)
+    expect(page.get_by_role("heading", name="Is it down, or is it just me?")).to_be_visible()
+
+    page.get_by_label("Search a service").fill("TikTok")
+    page.get_by_role("button", name="Check").click()
+
+    expect(page).to_have_url(f"{live_server.url}/services/tiktok")
+    expect(page.get_by_role("heading", name="TikTok", exact=True)).to_be_visible()
+    expect(page.locator(".status-word")).to_have_text("No issues")
+    expect(page.get_by_text("reports this hour")).to_be_visible()
+    expect(page.get_by_role("heading", name="Common TikTok problems")).to_be_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "tiktok-service-page.png"), full_page=True)
+
+
+@pytest.mark.browser
+def test_a_visitor_on_a_phone_browses_a_category(
+    live_server: LiveServer, browser_page: object
+) -> None:
+    from playwright.sync_api import Page, expect
+
+    page: Page = browser_page  # type: ignore[assignment]
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/categories/banking")
+
+    expect(page.get_by_role("heading", name="Banking")).to_be_visible()
+    page.locator(".service-row a").first.click()
+
+    expect(page.locator(".status-word")).to_be_visible()
+    has_horizontal_scroll = page.evaluate(
+        "document.documentElement.scrollWidth > document.documentElement.clientWidth"
+    )
+    assert not has_horizontal_scroll
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "phone-service-page.png"), full_page=True)
