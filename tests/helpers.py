@@ -26,6 +26,7 @@ def add_reports(
     platform: str | None = None,
     counted: bool = True,
 ) -> None:
+    """Store reports directly (no intake rules); uncounted ones count as duplicates."""
     target = service_id(store, slug)
     with store.transaction():
         store.record_reports(
@@ -35,7 +36,8 @@ def add_reports(
                     received_at=at,
                     problem=problem,
                     reporter_key=f"reporter-{index}",
-                    counted=counted,
+                    network_key=f"network-{index}",
+                    uncounted_reason=None if counted else "duplicate",
                     platform=platform,
                     country=country,
                 )

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from datetime import timedelta
 
+import redis.asyncio as redis
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -11,20 +16,39 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from outagewatch import __version__
-from outagewatch.api import v1
+from outagewatch.api import live as live_api
+from outagewatch.api import openapi, v1
+from outagewatch.api.intake import ReportIntake
 from outagewatch.catalog import service as catalog_service
 from outagewatch.clock import Clock, SystemClock
 from outagewatch.config import Settings
 from outagewatch.context import AppContext
+from outagewatch.live import LiveHub, read_updates, updates_from_counts
+from outagewatch.reports.client import parse_networks
+from outagewatch.reports.geo import RegistryCountries
+from outagewatch.reports.identity import ReporterKeys
+from outagewatch.reports.ratelimit import BucketPolicy, MemoryBuckets, RateLimiter, RedisBuckets
+from outagewatch.reports.service import ReportDesk
+from outagewatch.reports.writer import GroupCommitWriter
 from outagewatch.storage.protocol import Store
+from outagewatch.storage.records import RecentCounts
 from outagewatch.storage.sql import SqlStore, make_engine
 from outagewatch.web import pages
 from outagewatch.web.rendering import STATIC_DIR, make_templates
 from outagewatch.web.security import SecurityHeaders
 
+log = logging.getLogger(__name__)
+
+
+LIVE_REFRESH_SECONDS = 1.0
+
 
 def create_app(
-    settings: Settings | None = None, *, store: Store | None = None, clock: Clock | None = None
+    settings: Settings | None = None,
+    *,
+    store: Store | None = None,
+    clock: Clock | None = None,
+    limiter: RateLimiter | None = None,
 ) -> FastAPI:
     """Build the web application; storage must already be migrated and the catalog loaded."""
     settings = settings or Settings()
@@ -35,6 +59,37 @@ def create_app(
         clock=clock or SystemClock(),
         catalog=catalog_service.read_index(store),
     )
+    hub = LiveHub()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        writer = GroupCommitWriter(
+            context.store,
+            clock=context.clock,
+            window=timedelta(minutes=settings.report_window_minutes),
+            max_pending=settings.max_pending_reports,
+            on_committed=lambda counts: _publish_counts(context, hub, counts),
+        )
+        redis_client = redis.from_url(settings.redis_url) if settings.redis_url else None
+        app.state.desk = ReportDesk(
+            writer=writer,
+            limiter=limiter or _rate_limiter(settings, redis_client),
+            keys=ReporterKeys(settings.resolved_secret()),
+            countries=RegistryCountries(),
+            clock=context.clock,
+            trusted_proxies=parse_networks(settings.trusted_proxies.split(",")),
+        )
+        writer.start()
+        refresher = asyncio.create_task(_refresh_live(context, hub), name="live-refresher")
+        try:
+            yield
+        finally:
+            refresher.cancel()
+            app.state.desk = None
+            await writer.stop()
+            if redis_client is not None:
+                await redis_client.aclose()
+
     app = FastAPI(
         title=f"{settings.site_name} API",
         version=__version__,
@@ -43,16 +98,65 @@ def create_app(
         # Swagger UI would load scripts from a CDN, and pages make no third-party requests.
         docs_url=None,
         redoc_url=None,
+        lifespan=lifespan,
     )
     app.state.context = context
+    app.state.hub = hub
+    app.state.desk = None
     app.state.templates = make_templates()
     app.include_router(v1.router)
+    app.include_router(live_api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders)
+    # Outermost of our middleware, so a report meets as little code as possible on its way.
+    app.add_middleware(ReportIntake, desk=lambda: app.state.desk, catalog=lambda: context.catalog)
+    openapi.install(app)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     return app
+
+
+def _rate_limiter(settings: Settings, redis_client: redis.Redis | None) -> RateLimiter:
+    policy = BucketPolicy(
+        capacity=settings.rate_limit_burst,
+        refill_per_second=settings.rate_limit_per_minute / 60,
+    )
+    return RedisBuckets(redis_client, policy) if redis_client else MemoryBuckets(policy)
+
+
+def _publish_counts(context: AppContext, hub: LiveHub, counts: dict[int, RecentCounts]) -> None:
+    """Push a committed batch's fresh figures to this process's viewers at once."""
+    if hub.viewers:
+        # Statuses come from the hub's last figures (the refresher keeps them current), so no
+        # query runs on the event loop here.
+        by_id = context.catalog.by_id
+        statuses = {i: hub.known_status(by_id[i].slug) for i in counts if i in by_id}
+        hub.publish(updates_from_counts(counts, by_id, statuses))
+
+
+async def _refresh_live(context: AppContext, hub: LiveHub) -> None:
+    """Every second, publish what storage says: it carries other processes' reports too."""
+    while True:
+        await asyncio.sleep(LIVE_REFRESH_SECONDS)
+        if hub.viewers == 0:
+            continue
+        try:
+            await asyncio.to_thread(refresh_live_once, context, hub)
+        except Exception:
+            log.exception("live refresh failed; retrying")
+
+
+def refresh_live_once(context: AppContext, hub: LiveHub) -> int:
+    """One refresh step: read the watched services' figures, publish the changes."""
+    now = context.clock.now()
+    by_slug = context.catalog.by_slug
+    watched = {by_slug[slug].id or 0 for slug in hub.watched_slugs() if slug in by_slug}
+    if hub.watches_everything:
+        watched |= set(
+            context.store.totals_by_service(since=now - timedelta(minutes=59), until=now)
+        )
+    return hub.publish(read_updates(context.store, context.catalog.by_id, watched=watched, now=now))
 
 
 def _wants_json(request: Request) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from pathlib import Path
 
 from pydantic import Field
@@ -24,7 +26,42 @@ class Settings(BaseSettings):
     site_name: str = "OutageWatch"
     public_url: str = Field(default="http://127.0.0.1:8000", description="Base URL for links")
 
+    secret_key: str | None = Field(
+        default=None,
+        description="Secret for reporter keys and tokens; empty: generated once into data_dir",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated networks whose X-Forwarded-For is believed",
+    )
+    report_window_minutes: int = Field(default=30, ge=1, description="One counted report per")
+    rate_limit_burst: float = Field(default=30, gt=0, description="Reports per network at once")
+    rate_limit_per_minute: float = Field(default=60, gt=0, description="Sustained, per network")
+    max_pending_reports: int = Field(default=20_000, ge=1)
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'outagewatch.db').resolve()}"
+
+    def resolved_secret(self) -> bytes:
+        """The configured secret, or one generated on first use and kept in the data dir.
+
+        Every process of an installation must share it, or one person would count once per
+        process; a file beside the database gives that without any set-up.
+        """
+        if self.secret_key:
+            return self.secret_key.encode()
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            candidate = path.with_suffix(f".{os.getpid()}.tmp")
+            candidate.write_text(secrets.token_hex(32))
+            candidate.chmod(0o600)
+            try:
+                os.link(candidate, path)  # atomic: if another process won, keep its secret
+            except FileExistsError:
+                pass
+            finally:
+                candidate.unlink()
+        return path.read_text().strip().encode()

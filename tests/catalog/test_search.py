@@ -69,3 +69,7 @@ def test_exact_match_only_when_unambiguous() -> None:
 
 def test_empty_query_lists_most_popular_first() -> None:
     assert [s.slug for s in INDEX.search("", limit=2)] == ["whatsapp", "x"]
+
+
+def test_popular_services_take_turns_across_categories() -> None:
+    assert [s.slug for s in INDEX.popular(3)] == ["whatsapp", "x", "societe-generale"]

@@ -52,7 +52,7 @@ def _report(service_id: int, at: datetime, **changes: object) -> NewReport:
         received_at=at,
         problem="messages",
         reporter_key="k" * 32,
-        counted=True,
+        network_key="n" * 32,
         platform="ios",
         country="GB",
     )
@@ -88,7 +88,7 @@ def test_only_counted_reports_reach_the_minute_totals(store: SqlStore) -> None:
         store.record_reports(
             [
                 _report(chat, T0 + timedelta(seconds=5)),
-                _report(chat, T0 + timedelta(seconds=50), counted=False),
+                _report(chat, T0 + timedelta(seconds=50), uncounted_reason="duplicate"),
                 _report(chat, T0 + timedelta(minutes=1, seconds=1)),
             ]
         )

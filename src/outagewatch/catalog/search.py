@@ -33,6 +33,7 @@ class CatalogIndex:
         ordered = sorted(services, key=lambda s: (-s.popularity, s.name.lower()))
         self.services: tuple[Service, ...] = tuple(ordered)
         self.by_slug: dict[str, Service] = {service.slug: service for service in ordered}
+        self.by_id: dict[int, Service] = {s.id: s for s in ordered if s.id is not None}
         self._entries = [self._entry(service) for service in ordered]
 
     @staticmethod
@@ -47,6 +48,18 @@ class CatalogIndex:
 
     def in_category(self, category: str) -> list[Service]:
         return [service for service in self.services if service.category == category]
+
+    def popular(self, limit: int) -> list[Service]:
+        """The most popular services, taking turns across categories so the mix is varied."""
+        queues: dict[str, list[Service]] = {}
+        for service in self.services:  # already most popular first
+            queues.setdefault(service.category, []).append(service)
+        chosen: list[Service] = []
+        while len(chosen) < limit and any(queues.values()):
+            for queue in queues.values():
+                if queue and len(chosen) < limit:
+                    chosen.append(queue.pop(0))
+        return chosen
 
     def related(self, service: Service) -> list[Service]:
         return [self.by_slug[slug] for slug in service.related if slug in self.by_slug]

@@ -8,11 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from outagewatch.catalog.model import Category, Service
-from outagewatch.storage.records import CatalogSync, Dimension, NewReport, ServiceStatus
+from outagewatch.storage.records import (
+    CatalogSync,
+    Dimension,
+    NewReport,
+    RecentCounts,
+    ServiceStatus,
+    WindowClaim,
+)
 
 
 class Store(Protocol):
@@ -32,6 +39,31 @@ class Store(Protocol):
 
     def record_reports(self, reports: Sequence[NewReport]) -> None:
         """Store reports and add the counted ones to the per-minute counts."""
+        ...
+
+    def claim_reporter_windows(
+        self, claims: Sequence[WindowClaim], *, window: timedelta
+    ) -> list[bool]:
+        """For each claim, whether its reporter may be counted (none counted within `window`).
+
+        Atomic across processes and hosts; within one call, earlier claims win.
+        """
+        ...
+
+    def prune_reporter_windows(self, *, before: datetime) -> int:
+        """Forget reporters whose last counted report is older than `before`."""
+        ...
+
+    def recent_counts(
+        self, service_ids: Sequence[int], *, now: datetime
+    ) -> dict[int, RecentCounts]:
+        """Counted reports in the last 60 minutes and since 00:00 UTC, for each service."""
+        ...
+
+    def uncounted_totals(
+        self, service_id: int, *, since: datetime, until: datetime
+    ) -> dict[str, int]:
+        """Reports kept but not counted in [since, until), by reason (duplicate, brigade)."""
         ...
 
     def count_reports(self, *, service_id: int | None = None) -> int:

@@ -11,16 +11,39 @@ from outagewatch.detection.status import StatusWord
 Dimension = Literal["problem", "country", "platform"]
 
 
+UncountedReason = Literal["duplicate", "brigade"]
+
+
 @dataclass(frozen=True, slots=True)
 class NewReport:
     service_id: int
     received_at: datetime
     problem: str
     reporter_key: str
-    counted: bool
+    network_key: str
+    uncounted_reason: UncountedReason | None = None
     platform: str | None = None
     country: str | None = None
     comment: str | None = None
+
+    @property
+    def counted(self) -> bool:
+        return self.uncounted_reason is None
+
+
+@dataclass(frozen=True, slots=True)
+class WindowClaim:
+    """A reporter asks to be counted for a service at a time; one wins per window."""
+
+    service_id: int
+    reporter_key: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RecentCounts:
+    reports_this_hour: int  # the last 60 minutes, the current one included
+    reports_today: int  # since 00:00 UTC
 
 
 @dataclass(frozen=True, slots=True)

@@ -92,7 +92,11 @@ reports = Table(
     Column("platform", String(16)),
     Column("country", String(2)),
     Column("reporter_key", String(64), nullable=False),
+    Column("network_key", String(64), nullable=False),
     Column("counted", Boolean, nullable=False),
+    # Why a report was kept but not counted: "duplicate" (same person within the window) or
+    # "brigade" (its network sent more than its share of the minute).
+    Column("uncounted_reason", String(16)),
     Column("comment", String(280)),
     Index(None, "service_id", "received_at"),
 )
@@ -104,6 +108,8 @@ minute_totals = Table(
     Column("service_id", ForeignKey("services.id"), primary_key=True),
     Column("minute", Integer, primary_key=True),
     Column("reports", Integer, nullable=False),
+    Column("duplicates", Integer, nullable=False, server_default="0"),
+    Column("discarded", Integer, nullable=False, server_default="0"),
     Index(None, "minute"),
 )
 
@@ -117,6 +123,18 @@ minute_breakdowns = Table(
     Column("country", String(2), primary_key=True),
     Column("platform", String(16), primary_key=True),
     Column("reports", Integer, nullable=False),
+)
+
+# The last counted report of a reporter for a service: one counted report per window.
+# The conditional upsert on this table is what makes de-duplication atomic across processes.
+reporter_windows = Table(
+    "reporter_windows",
+    metadata,
+    Column("service_id", ForeignKey("services.id"), primary_key=True),
+    Column("reporter_key", String(64), primary_key=True),
+    # Unix seconds, so "older than the window" is integer arithmetic on every engine.
+    Column("last_counted_at", BigInteger, nullable=False, index=True),
+    Column("claim", BigInteger, nullable=False),
 )
 
 service_status = Table(

@@ -2,23 +2,50 @@
 
 from __future__ import annotations
 
+import secrets
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    case,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from outagewatch.catalog.model import Category, Service
 from outagewatch.storage import schema
-from outagewatch.storage.records import CatalogSync, Dimension, NewReport, ServiceStatus
+from outagewatch.storage.records import (
+    CatalogSync,
+    Dimension,
+    NewReport,
+    RecentCounts,
+    ServiceStatus,
+    UncountedReason,
+    WindowClaim,
+)
 
 HISTORY_STARTED_KEY = "history_started_at"
+_IN_CHUNK = 400  # keys per IN (...) query, well under SQLite's bound-parameter limit
+_TOTALS_COLUMN: dict[UncountedReason | None, str] = {
+    None: "reports",
+    "duplicate": "duplicates",
+    "brigade": "discarded",
+}
 SECONDS_PER_MINUTE = 60
 MINUTES_PER_HOUR = 60
 
@@ -125,12 +152,13 @@ class SqlStore:
     def record_reports(self, reports: Sequence[NewReport]) -> None:
         if not reports:
             return
-        totals: Counter[tuple[int, int]] = Counter()
+        totals: dict[tuple[int, int], Counter[str]] = {}
         breakdowns: Counter[tuple[int, int, str, str, str]] = Counter()
         for report in reports:
+            minute = unix_minute(report.received_at)
+            column = _TOTALS_COLUMN[report.uncounted_reason]
+            totals.setdefault((report.service_id, minute), Counter())[column] += 1
             if report.counted:
-                minute = unix_minute(report.received_at)
-                totals[report.service_id, minute] += 1
                 key = (
                     report.service_id,
                     minute,
@@ -150,22 +178,29 @@ class SqlStore:
                         "platform": report.platform,
                         "country": report.country,
                         "reporter_key": report.reporter_key,
+                        "network_key": report.network_key,
                         "counted": report.counted,
+                        "uncounted_reason": report.uncounted_reason,
                         "comment": report.comment,
                     }
                     for report in reports
                 ],
             )
-            if totals:
-                self._add_counts(
-                    connection,
-                    schema.minute_totals,
-                    ["service_id", "minute"],
-                    [
-                        {"service_id": service_id, "minute": minute, "reports": n}
-                        for (service_id, minute), n in totals.items()
-                    ],
-                )
+            self._add_counts(
+                connection,
+                schema.minute_totals,
+                ["service_id", "minute"],
+                [
+                    {
+                        "service_id": service_id,
+                        "minute": minute,
+                        **{name: counts[name] for name in _TOTALS_COLUMN.values()},
+                    }
+                    for (service_id, minute), counts in totals.items()
+                ],
+                added=list(_TOTALS_COLUMN.values()),
+            )
+            if breakdowns:
                 self._add_counts(
                     connection,
                     schema.minute_breakdowns,
@@ -183,16 +218,117 @@ class SqlStore:
                             breakdowns.items()
                         )
                     ],
+                    added=["reports"],
                 )
 
+    def claim_reporter_windows(
+        self, claims: Sequence[WindowClaim], *, window: timedelta
+    ) -> list[bool]:
+        if not claims:
+            return []
+        table = schema.reporter_windows
+        claim_ids = [secrets.randbits(62) for _ in claims]
+        statement = self._upsert(table)
+        # The row changes only when the reporter's last counted report is a window old; the
+        # engine evaluates that under its row lock, so two writers cannot both win.
+        conditional = statement.on_conflict_do_update(
+            index_elements=["service_id", "reporter_key"],
+            set_={
+                "last_counted_at": statement.excluded.last_counted_at,
+                "claim": statement.excluded.claim,
+            },
+            where=table.c.last_counted_at
+            <= statement.excluded.last_counted_at - int(window.total_seconds()),
+        )
+        rows = [
+            {
+                "service_id": claim.service_id,
+                "reporter_key": claim.reporter_key,
+                "last_counted_at": int(claim.at.timestamp()),
+                "claim": claim_id,
+            }
+            for claim, claim_id in zip(claims, claim_ids, strict=True)
+        ]
+        with self._connection(writes=True) as connection:
+            connection.execute(conditional, rows)
+            keys = list({(claim.service_id, claim.reporter_key) for claim in claims})
+            winners: set[int] = set()
+            for chunk_start in range(0, len(keys), _IN_CHUNK):
+                chunk = keys[chunk_start : chunk_start + _IN_CHUNK]
+                query = select(table.c.claim).where(
+                    tuple_(table.c.service_id, table.c.reporter_key).in_(chunk)
+                )
+                winners.update(connection.execute(query).scalars())
+        return [claim_id in winners for claim_id in claim_ids]
+
+    def prune_reporter_windows(self, *, before: datetime) -> int:
+        table = schema.reporter_windows
+        with self._connection(writes=True) as connection:
+            result = connection.execute(
+                delete(table).where(table.c.last_counted_at < int(before.timestamp()))
+            )
+            return int(result.rowcount)
+
+    def recent_counts(
+        self, service_ids: Sequence[int], *, now: datetime
+    ) -> dict[int, RecentCounts]:
+        if not service_ids:
+            return {}
+        table = schema.minute_totals
+        current = unix_minute(now)
+        hour_start = current - (MINUTES_PER_HOUR - 1)
+        day_start = unix_minute(now.astimezone(UTC).replace(hour=0, minute=0, second=0))
+        in_hour = case((table.c.minute >= hour_start, table.c.reports), else_=0)
+        in_day = case((table.c.minute >= day_start, table.c.reports), else_=0)
+        query = (
+            select(
+                table.c.service_id,
+                func.sum(in_hour).label("hour"),
+                func.sum(in_day).label("day"),
+            )
+            .where(
+                table.c.service_id.in_(list(service_ids)),
+                table.c.minute >= min(hour_start, day_start),
+                table.c.minute <= current,
+            )
+            .group_by(table.c.service_id)
+        )
+        counts = {service_id: RecentCounts(0, 0) for service_id in service_ids}
+        with self._connection() as connection:
+            for row in connection.execute(query):
+                counts[row.service_id] = RecentCounts(int(row.hour or 0), int(row.day or 0))
+        return counts
+
+    def uncounted_totals(
+        self, service_id: int, *, since: datetime, until: datetime
+    ) -> dict[str, int]:
+        table = schema.minute_totals
+        query = select(
+            func.coalesce(func.sum(table.c.duplicates), 0).label("duplicate"),
+            func.coalesce(func.sum(table.c.discarded), 0).label("brigade"),
+        ).where(
+            table.c.service_id == service_id,
+            table.c.minute >= unix_minute(since),
+            table.c.minute < unix_minute(until),
+        )
+        with self._connection() as connection:
+            row = connection.execute(query).one()
+        return {"duplicate": int(row.duplicate), "brigade": int(row.brigade)}
+
     def _add_counts(
-        self, connection: Connection, table: Any, key: list[str], rows: list[dict[str, Any]]
+        self,
+        connection: Connection,
+        table: Any,
+        key: list[str],
+        rows: list[dict[str, Any]],
+        *,
+        added: list[str],
     ) -> None:
         statement = self._upsert(table)
         connection.execute(
             statement.on_conflict_do_update(
                 index_elements=key,
-                set_={"reports": table.c.reports + statement.excluded.reports},
+                set_={name: table.c[name] + statement.excluded[name] for name in added},
             ),
             rows,
         )

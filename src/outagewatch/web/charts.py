@@ -29,8 +29,8 @@ def _nice_ceiling(value: float) -> int:
 
 
 def hourly_chart(points: Sequence[HourPoint], *, title: str) -> str:
-    peak = max([p.reports for p in points] + [p.usual or 0 for p in points] + [GRID_LINES])
-    top = _nice_ceiling(peak)
+    peak = max([p.reports for p in points] + [p.usual or 0 for p in points] + [1])
+    top = GRID_LINES * _nice_ceiling(peak / GRID_LINES)  # every grid line a round number
     plot_width = WIDTH - MARGIN_LEFT
     plot_height = HEIGHT - MARGIN_BOTTOM - MARGIN_TOP
     slot = plot_width / max(len(points), 1)

@@ -3,23 +3,32 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cache
 from typing import Any
+from urllib.parse import parse_qs
 
+import pycountry
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from outagewatch.catalog import data_file
 from outagewatch.catalog.categories import CATEGORIES, CATEGORY_BY_SLUG
+from outagewatch.catalog.countries import country_name
 from outagewatch.context import AppContext
+from outagewatch.reports import intake
+from outagewatch.reports.platforms import PLATFORMS
+from outagewatch.reports.service import RateLimitedError, ReportDesk
 from outagewatch.reports.summary import summarise
+from outagewatch.reports.writer import WriterUnavailableError
 from outagewatch.web.charts import hourly_chart
+from outagewatch.web.security import same_origin
 
 router = APIRouter(include_in_schema=False)
 
 SEARCH_LIMIT = 60
 HOME_RANKED = 12
-HOME_POPULAR = 24
+HOME_POPULAR = 30
 
 
 def _context(request: Request) -> AppContext:
@@ -64,7 +73,7 @@ def home(request: Request) -> HTMLResponse:
         "home.html",
         with_problems=with_problems,
         most_reported=most_reported,
-        popular=context.catalog.services[:HOME_POPULAR],
+        popular=context.catalog.popular(HOME_POPULAR),
         category_sizes=category_sizes,
         service_count=len(context.catalog.services),
     )
@@ -100,13 +109,26 @@ def category_page(request: Request, slug: str) -> HTMLResponse:
     )
 
 
+REPORT_OUTCOMES = {
+    "counted": "Thanks: your report was counted.",
+    "duplicate": "Thanks: you already reported in the last half hour, so this one was kept "
+    "but not counted again.",
+    "brigade": "Thanks: your report was kept, but your network sent many reports in the last "
+    "minute, so it was not counted.",
+}
+
+
 @router.get("/services/{slug}", response_class=HTMLResponse)
-def service_page(request: Request, slug: str) -> HTMLResponse:
+def service_page(request: Request, slug: str, reported: str | None = None) -> HTMLResponse:
     context = _context(request)
     service = context.catalog.by_slug.get(slug)
     if service is None:
         raise HTTPException(404, f"We do not track a service called {slug!r}.")
-    summary = summarise(context.store, service=service, now=context.clock.now())
+    now = context.clock.now()
+    summary = summarise(context.store, service=service, now=now)
+    uncounted = context.store.uncounted_totals(
+        service.id or 0, since=now - timedelta(hours=24), until=now + timedelta(minutes=1)
+    )
     chart = hourly_chart(
         summary.hours, title=f"{service.name} reports per hour over the last 24 hours"
     )
@@ -121,7 +143,74 @@ def service_page(request: Request, slug: str) -> HTMLResponse:
         related=context.catalog.related(service),
         statuses=statuses,
         public_url=context.settings.public_url.rstrip("/"),
+        report_outcome=REPORT_OUTCOMES.get(reported or ""),
+        uncounted=uncounted,
+        platforms=PLATFORMS,
+        countries=_country_choices(),
     )
+
+
+@cache
+def _country_choices() -> list[tuple[str, str]]:
+    return sorted(
+        ((country.alpha_2, country_name(country.alpha_2)) for country in pycountry.countries),
+        key=lambda choice: choice[1],
+    )
+
+
+@router.post("/services/{slug}/report", response_class=HTMLResponse)
+async def report_from_form(request: Request, slug: str) -> Response:
+    """The report form without JavaScript: answer with a redirect back to the page."""
+    context = _context(request)
+    service = context.catalog.by_slug.get(slug)
+    if service is None:
+        raise HTTPException(404, f"We do not track a service called {slug!r}.")
+    if not same_origin(request.headers, public_url=context.settings.public_url):
+        raise HTTPException(403, "This form must be sent from this site's own page.")
+    desk: ReportDesk | None = getattr(request.app.state, "desk", None)
+    if desk is None:
+        raise HTTPException(503, "Reports cannot be taken right now; try again in a moment.")
+    body = await request.body()
+    if len(body) > intake.MAX_BODY_BYTES:
+        raise HTTPException(413, f"The form is larger than {intake.MAX_BODY_BYTES} bytes.")
+    fields = parse_qs(body.decode("utf-8", "replace"), max_num_fields=10)
+    request_fields = intake.ReportRequest(
+        problem=_field(fields, "problem") or "",
+        platform=_field(fields, "platform"),
+        country=_field(fields, "country"),
+        comment=_field(fields, "comment"),
+    )
+    address = desk.address_of(
+        request.client.host if request.client else "0.0.0.0",  # noqa: S104 - unknown peer
+        request.headers.get("x-forwarded-for"),
+    )
+    try:
+        await desk.check_rate(address)
+        report = intake.validate(request_fields, service)
+        acknowledgement = await desk.submit(
+            service=service,
+            report=report,
+            address=address,
+            user_agent=request.headers.get("user-agent", ""),
+        )
+    except RateLimitedError as error:
+        raise HTTPException(
+            429, error.message, headers={"Retry-After": str(error.retry_after_seconds)}
+        ) from None
+    except intake.IntakeError as error:
+        raise HTTPException(error.status, error.message) from None
+    except WriterUnavailableError as error:
+        raise HTTPException(
+            503, str(error), headers={"Retry-After": str(error.retry_after_seconds)}
+        ) from None
+    outcome = acknowledgement.uncounted_reason or "counted"
+    return RedirectResponse(f"/services/{slug}?reported={outcome}#report", status_code=303)
+
+
+def _field(fields: dict[str, list[str]], name: str) -> str | None:
+    """A form field's value; empty means 'not given' (the select's "automatic" choice)."""
+    values = fields.get(name)
+    return values[0] if values and values[0] else None
 
 
 @router.get("/about", response_class=HTMLResponse)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CONTENT_SECURITY_POLICY = (
@@ -33,3 +36,21 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def same_origin(headers: Mapping[str, str], *, public_url: str) -> bool:
+    """CSRF protection for forms without a token: the browser says where the form came from.
+
+    Browsers send Origin with every POST (and Sec-Fetch-Site where supported); we accept the
+    request only when that origin is this site, as seen in the Host header or the public URL.
+    Tokens would need a cookie per visitor and make pages uncacheable; this does not.
+    """
+    fetch_site = headers.get("sec-fetch-site")
+    if fetch_site is not None and fetch_site not in ("same-origin", "none"):
+        return False
+    claimed = headers.get("origin") or headers.get("referer")
+    if not claimed or claimed == "null":
+        return False
+    origin_host = urlsplit(claimed).netloc.lower()
+    allowed = {urlsplit(public_url).netloc.lower(), headers.get("host", "").lower()}
+    return origin_host in allowed - {""}

@@ -1,0 +1,135 @@
+"""Live updates inside one process: open pages subscribe, changes are published to them.
+
+Two sources feed the hub: this process's report writer, the moment a batch commits, and a
+refresher that reads storage every second, which also carries what other processes (or
+hosts) wrote. A slow subscriber loses its oldest events rather than holding anyone up;
+every event carries the full current figures, so skipping one loses nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from outagewatch.catalog.model import Service
+from outagewatch.storage.protocol import Store
+from outagewatch.storage.records import RecentCounts
+
+SUBSCRIBER_BUFFER = 32  # events; a viewer this far behind only needs the newest
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceUpdate:
+    slug: str
+    name: str
+    status: str
+    reports_this_hour: int
+    reports_today: int
+
+
+class Subscription:
+    def __init__(self, hub: LiveHub, slug: str | None) -> None:
+        self.slug = slug
+        self._hub = hub
+        self.queue: asyncio.Queue[ServiceUpdate] = asyncio.Queue(SUBSCRIBER_BUFFER)
+
+    def offer(self, update: ServiceUpdate) -> None:
+        if self.queue.full():
+            self.queue.get_nowait()  # drop the oldest: the newest carries the full figures
+        self.queue.put_nowait(update)
+
+    async def next(self, *, timeout: float) -> ServiceUpdate | None:
+        """The next update, or None after `timeout` seconds (time for a keep-alive)."""
+        try:
+            return await asyncio.wait_for(self.queue.get(), timeout)
+        except TimeoutError:
+            return None
+
+    def close(self) -> None:
+        self._hub.unsubscribe(self)
+
+
+class LiveHub:
+    def __init__(self) -> None:
+        self._by_slug: dict[str, set[Subscription]] = {}
+        self._everything: set[Subscription] = set()
+        self._last: dict[str, ServiceUpdate] = {}
+
+    def subscribe(self, slug: str | None) -> Subscription:
+        """Updates of one service, or of every service when slug is None."""
+        subscription = Subscription(self, slug)
+        if slug is None:
+            self._everything.add(subscription)
+        else:
+            self._by_slug.setdefault(slug, set()).add(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        if subscription.slug is None:
+            self._everything.discard(subscription)
+            return
+        subscribers = self._by_slug.get(subscription.slug)
+        if subscribers is not None:
+            subscribers.discard(subscription)
+            if not subscribers:
+                del self._by_slug[subscription.slug]
+
+    @property
+    def viewers(self) -> int:
+        return len(self._everything) + sum(len(s) for s in self._by_slug.values())
+
+    @property
+    def watches_everything(self) -> bool:
+        return bool(self._everything)
+
+    def watched_slugs(self) -> set[str]:
+        return set(self._by_slug)
+
+    def publish(self, updates: Iterable[ServiceUpdate]) -> int:
+        """Send each changed update to its subscribers; returns how many were new."""
+        changed = 0
+        for update in updates:
+            if self._last.get(update.slug) == update:
+                continue
+            self._last[update.slug] = update
+            changed += 1
+            for subscription in (*self._by_slug.get(update.slug, ()), *self._everything):
+                subscription.offer(update)
+        return changed
+
+    def known_status(self, slug: str) -> str:
+        last = self._last.get(slug)
+        return "ok" if last is None else last.status
+
+    def last(self, slug: str) -> ServiceUpdate | None:
+        return self._last.get(slug)
+
+
+def updates_from_counts(
+    counts: Mapping[int, RecentCounts],
+    services: Mapping[int, Service],
+    statuses: Mapping[int, str],
+) -> list[ServiceUpdate]:
+    return [
+        ServiceUpdate(
+            slug=services[service_id].slug,
+            name=services[service_id].name,
+            status=statuses.get(service_id, "ok"),
+            reports_this_hour=recent.reports_this_hour,
+            reports_today=recent.reports_today,
+        )
+        for service_id, recent in counts.items()
+        if service_id in services
+    ]
+
+
+def read_updates(
+    store: Store, services: dict[int, Service], *, watched: set[int], now: datetime
+) -> list[ServiceUpdate]:
+    """Current figures of the watched services plus any service whose status is not ok."""
+    statuses = {service_id: status.status for service_id, status in store.statuses().items()}
+    wanted = watched | {service_id for service_id, word in statuses.items() if word != "ok"}
+    counts = store.recent_counts(sorted(wanted), now=now)
+    return updates_from_counts(counts, services, statuses)

@@ -1,0 +1,88 @@
+"""What a report may say, and the clear error for everything else.
+
+Parsing and validation are pure: bytes and a service in, a valid report or an IntakeError out.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+import msgspec
+
+from outagewatch.catalog.categories import CATEGORY_BY_SLUG
+from outagewatch.catalog.countries import is_country_code
+from outagewatch.catalog.model import Service
+from outagewatch.reports.platforms import PLATFORMS
+
+MAX_BODY_BYTES = 4096
+MAX_COMMENT_CHARS = 280
+
+
+class ReportRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """The JSON body of POST /api/v1/services/{slug}/reports."""
+
+    problem: str
+    platform: str | None = None
+    country: str | None = None
+    comment: str | None = None
+
+
+class IntakeError(Exception):
+    """A report we refuse, with the HTTP status and a message for the person or program."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class ValidReport:
+    problem: str
+    platform: str | None  # None: take the default from the user agent
+    country: str | None  # None: take it from the address
+    comment: str | None
+
+
+_DECODER = msgspec.json.Decoder(ReportRequest)
+
+
+def parse_body(body: bytes) -> ReportRequest:
+    if len(body) > MAX_BODY_BYTES:
+        raise IntakeError(413, f"The request body is larger than {MAX_BODY_BYTES} bytes.")
+    try:
+        return _DECODER.decode(body)
+    except msgspec.ValidationError as error:
+        raise IntakeError(422, f"Invalid report: {error}.") from None
+    except msgspec.DecodeError as error:
+        raise IntakeError(400, f"The body is not valid JSON: {error}.") from None
+
+
+def _clean_comment(comment: str) -> str | None:
+    """Drop control and formatting characters (they only hide things) and outer spaces."""
+    cleaned = "".join(
+        char if char in "\n" or unicodedata.category(char)[0] != "C" else " " for char in comment
+    ).strip()
+    return cleaned or None
+
+
+def validate(request: ReportRequest, service: Service) -> ValidReport:
+    problems = [problem.slug for problem in CATEGORY_BY_SLUG[service.category].problems]
+    if request.problem not in problems:
+        raise IntakeError(
+            422, f"Unknown problem {request.problem!r} for {service.name}; use one of {problems}."
+        )
+    if request.platform is not None and request.platform not in PLATFORMS:
+        raise IntakeError(
+            422, f"Unknown platform {request.platform!r}; use one of {list(PLATFORMS)}."
+        )
+    country = request.country.upper() if request.country is not None else None
+    if country is not None and not is_country_code(country):
+        raise IntakeError(422, f"Unknown country {request.country!r}; use ISO 3166-1 alpha-2.")
+    comment = _clean_comment(request.comment) if request.comment is not None else None
+    if comment is not None and len(comment) > MAX_COMMENT_CHARS:
+        raise IntakeError(422, f"The comment is longer than {MAX_COMMENT_CHARS} characters.")
+    return ValidReport(
+        problem=request.problem, platform=request.platform, country=country, comment=comment
+    )

@@ -1,0 +1,214 @@
+"""Group commit: every report is acknowledged only after the transaction holding it commits.
+
+Requests queue their report and wait. One writer task takes everything queued, commits it in
+one transaction (in a thread, so the event loop keeps serving), answers every waiting
+request, and goes again: whatever arrived during a commit forms the next batch. There is no
+fixed wait, so a lone report commits at once and a flood commits in large batches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from outagewatch.clock import Clock
+from outagewatch.reports.brigade import NetworkShareGuard
+from outagewatch.storage.protocol import Store
+from outagewatch.storage.records import (
+    NewReport,
+    RecentCounts,
+    UncountedReason,
+    WindowClaim,
+)
+from outagewatch.storage.sql import unix_minute
+
+log = logging.getLogger(__name__)
+
+MAX_PENDING_REPORTS = 20_000  # beyond this the answer is 503: better than unbounded latency
+PRUNE_EVERY = timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A validated report, with the reporter's keys, waiting to be written."""
+
+    service_id: int
+    received_at: datetime
+    problem: str
+    reporter_key: str
+    network_key: str
+    platform: str | None
+    country: str | None
+    comment: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Acknowledgement:
+    counted: bool
+    uncounted_reason: UncountedReason | None
+    counts: RecentCounts
+
+
+class WriterUnavailableError(Exception):
+    """The report was not stored; the caller should answer 503 and the client retry."""
+
+    def __init__(self, message: str, *, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
+CommittedListener = Callable[[dict[int, RecentCounts]], None]
+
+
+class GroupCommitWriter:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Clock,
+        window: timedelta,
+        max_pending: int = MAX_PENDING_REPORTS,
+        on_committed: CommittedListener | None = None,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._window = window
+        self._max_pending = max_pending
+        self._on_committed = on_committed
+        self._guard = NetworkShareGuard()
+        self._queue: asyncio.Queue[tuple[Candidate, asyncio.Future[Acknowledgement]] | None]
+        self._queue = asyncio.Queue()
+        self._pending = 0
+        self._task: asyncio.Task[None] | None = None
+        self._next_prune: datetime | None = None
+
+    # -- the synchronous step: testable without an event loop ------------------------------
+
+    def commit_batch(self, batch: list[Candidate]) -> list[Acknowledgement]:
+        """Decide which reports count, store them all and the counts, in one transaction."""
+        now = self._clock.now()
+        claims = [
+            WindowClaim(service_id=c.service_id, reporter_key=c.reporter_key, at=c.received_at)
+            for c in batch
+        ]
+        with self._store.transaction():
+            first_in_window = self._store.claim_reporter_windows(claims, window=self._window)
+            reasons = [
+                self._uncounted_reason(candidate, first)
+                for candidate, first in zip(batch, first_in_window, strict=True)
+            ]
+            self._store.record_reports(
+                [_new_report(c, reason) for c, reason in zip(batch, reasons, strict=True)]
+            )
+            counts = self._store.recent_counts(
+                sorted({candidate.service_id for candidate in batch}), now=now
+            )
+            self._prune_if_due(now)
+        return [
+            Acknowledgement(
+                counted=reason is None, uncounted_reason=reason, counts=counts[c.service_id]
+            )
+            for c, reason in zip(batch, reasons, strict=True)
+        ]
+
+    def _uncounted_reason(self, candidate: Candidate, first: bool) -> UncountedReason | None:
+        if not first:
+            return "duplicate"  # checked first, so a repeat does not use up its network's share
+        admitted = self._guard.admit(
+            service_id=candidate.service_id,
+            network_key=candidate.network_key,
+            minute=unix_minute(candidate.received_at),
+        )
+        return None if admitted else "brigade"
+
+    def _prune_if_due(self, now: datetime) -> None:
+        if self._next_prune is not None and now < self._next_prune:
+            return
+        self._next_prune = now + PRUNE_EVERY
+        self._store.prune_reporter_windows(before=now - self._window)
+
+    # -- the asynchronous side: queueing, batching, answering ------------------------------
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="report-writer")
+
+    async def stop(self) -> None:
+        """Commit what is queued, then stop."""
+        if self._task is None:
+            return
+        await self._queue.put(None)
+        await self._task
+        self._task = None
+
+    async def submit(self, candidate: Candidate) -> Acknowledgement:
+        if self._task is None:
+            raise WriterUnavailableError("the report writer is not running", retry_after_seconds=5)
+        if self._pending >= self._max_pending:
+            raise WriterUnavailableError("too many reports are waiting", retry_after_seconds=2)
+        future: asyncio.Future[Acknowledgement] = asyncio.get_running_loop().create_future()
+        self._pending += 1
+        await self._queue.put((candidate, future))
+        return await future
+
+    async def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            batch: list[tuple[Candidate, asyncio.Future[Acknowledgement]]] = []
+            item = await self._queue.get()
+            while True:
+                if item is None:
+                    stopping = True
+                else:
+                    batch.append(item)
+                if self._queue.empty():
+                    break
+                item = self._queue.get_nowait()
+            if batch:
+                await self._write(batch)
+
+    async def _write(self, batch: list[tuple[Candidate, asyncio.Future[Acknowledgement]]]) -> None:
+        candidates = [candidate for candidate, _ in batch]
+        try:
+            acknowledgements = await asyncio.to_thread(self.commit_batch, candidates)
+        except Exception as error:
+            log.exception("a batch of %d reports could not be stored", len(batch))
+            failure = WriterUnavailableError(
+                f"reports cannot be stored right now ({type(error).__name__})",
+                retry_after_seconds=5,
+            )
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(failure)
+        else:
+            for (_, future), acknowledgement in zip(batch, acknowledgements, strict=True):
+                if not future.done():  # the client may have gone; the report is stored anyway
+                    future.set_result(acknowledgement)
+            if self._on_committed is not None:
+                self._on_committed(
+                    {
+                        candidate.service_id: acknowledgement.counts
+                        for candidate, acknowledgement in zip(
+                            candidates, acknowledgements, strict=True
+                        )
+                    }
+                )
+        finally:
+            self._pending -= len(batch)
+
+
+def _new_report(candidate: Candidate, reason: UncountedReason | None) -> NewReport:
+    return NewReport(
+        service_id=candidate.service_id,
+        received_at=candidate.received_at,
+        problem=candidate.problem,
+        reporter_key=candidate.reporter_key,
+        network_key=candidate.network_key,
+        uncounted_reason=reason,
+        platform=candidate.platform,
+        country=candidate.country,
+        comment=candidate.comment,
+    )

@@ -1,0 +1,82 @@
+// Live figures and one-click reports. The page works without this file: the form posts and
+// redirects back, and a <noscript> refresh keeps the figures current.
+"use strict";
+
+const LABELS = { ok: "No issues", possible: "Possible problems", major: "Major outage" };
+
+function plural(n) {
+  return n === 1 ? "" : "s";
+}
+
+function showFigures(update) {
+  const head = document.querySelector(`[data-live="${update.slug}"]`);
+  if (!head) return;
+  const hour = head.querySelector('[data-count="hour"]');
+  const today = head.querySelector('[data-count="today"]');
+  if (hour) {
+    hour.textContent = update.reports_this_hour.toLocaleString("en-US");
+    hour.nextSibling.textContent = ` report${plural(update.reports_this_hour)} this hour · `;
+  }
+  if (today) today.textContent = update.reports_today.toLocaleString("en-US");
+  const word = head.querySelector(".status-word");
+  if (word && word.dataset.status !== update.status) {
+    word.dataset.status = update.status;
+    word.textContent = LABELS[update.status] || update.status;
+    head.classList.remove("status-ok", "status-possible", "status-major");
+    head.classList.add(`status-${update.status}`);
+  }
+}
+
+function listen(slug) {
+  if (!window.EventSource) return;
+  const source = new EventSource(`/api/v1/services/${encodeURIComponent(slug)}/events`);
+  source.addEventListener("update", (event) => showFigures(JSON.parse(event.data)));
+}
+
+const OUTCOMES = {
+  counted: "Thanks: your report was counted.",
+  duplicate: "Thanks: you already reported in the last half hour, so this one was kept but not counted again.",
+  brigade: "Thanks: your report was kept, but your network sent many reports in the last minute, so it was not counted.",
+};
+
+function enableOneClickReports(form) {
+  const result = document.querySelector(".report-result");
+  form.addEventListener("submit", async (event) => {
+    const button = event.submitter;
+    if (!button || !window.fetch) return; // fall back to the plain form post
+    event.preventDefault();
+    const fields = new FormData(form);
+    const body = { problem: button.value };
+    for (const name of ["platform", "country", "comment"]) {
+      const value = (fields.get(name) || "").toString().trim();
+      if (value) body[name] = value;
+    }
+    button.disabled = true;
+    try {
+      const response = await fetch(`/api/v1/services/${encodeURIComponent(form.dataset.slug)}/reports`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      const answer = await response.json();
+      if (response.ok) {
+        result.textContent = OUTCOMES[answer.reason || "counted"];
+        showFigures({ ...answer, slug: form.dataset.slug, status: document.querySelector(".status-word").dataset.status });
+      } else {
+        result.textContent = answer.error ? answer.error.message : "Your report could not be sent.";
+      }
+    } catch (error) {
+      result.textContent = "Your report could not be sent; check your connection and try again.";
+    } finally {
+      result.hidden = false;
+      button.disabled = false;
+    }
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const head = document.querySelector("[data-live]");
+  if (head) listen(head.dataset.live);
+  const form = document.querySelector(".report-form");
+  if (form) enableOneClickReports(form);
+});
