@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -44,23 +45,57 @@ def migrate() -> None:
     console.print("database is up to date")
 
 
+class ServerProgram(StrEnum):
+    granian = "granian"
+    uvicorn = "uvicorn"
+
+
+APP_FACTORY = "outagewatch.app:create_app"
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Web worker processes")] = 1,
+    server: Annotated[ServerProgram, typer.Option(help="HTTP server program")] = (
+        ServerProgram.granian
+    ),
 ) -> None:
-    """Migrate, load the catalog and serve the site (embedded mode: one process, SQLite)."""
-    import uvicorn
-
-    from outagewatch.app import create_app
-
+    """Migrate, load the catalog and serve the site (embedded mode: SQLite, no other service)."""
     settings = Settings()
-    store = _prepare_store(settings)
-    web_app = create_app(settings, store=store)
+    _prepare_store(settings)
     listen_host = host or settings.host
     listen_port = port or settings.port
-    console.print(f"serving on http://{listen_host}:{listen_port}")
-    uvicorn.run(web_app, host=listen_host, port=listen_port, log_level="info", access_log=False)
+    console.print(f"serving on http://{listen_host}:{listen_port} ({server}, {workers} worker(s))")
+    # Each worker builds its own app from the environment (create_app is the factory), so
+    # settings reach workers through OUTAGEWATCH_* variables, which they inherit.
+    if server is ServerProgram.granian:
+        from granian import Granian
+        from granian.constants import Interfaces
+
+        Granian(
+            APP_FACTORY,
+            factory=True,
+            address=listen_host,
+            port=listen_port,
+            interface=Interfaces.ASGI,
+            workers=workers,
+            log_access=False,
+            respawn_failed_workers=True,
+        ).serve()
+    else:
+        import uvicorn
+
+        uvicorn.run(
+            APP_FACTORY,
+            factory=True,
+            host=listen_host,
+            port=listen_port,
+            workers=workers,
+            log_level="info",
+            access_log=False,
+        )
 
 
 @catalog_app.command("list")

@@ -1,28 +1,16 @@
-"""Browser fixtures: the real `outagewatch serve` process and Debian's headless Chromium."""
+"""Browser fixtures: the real `outagewatch serve` program and Debian's headless Chromium."""
 
 from __future__ import annotations
 
-import contextlib
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
+from tests.serving import ServerProcess, start_server
+
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
-SERVER_START_TIMEOUT_SECONDS = 60
-
-
-@dataclass(frozen=True)
-class LiveServer:
-    url: str
-    process: subprocess.Popen[bytes]
 
 
 def _chromium_path() -> str:
@@ -36,46 +24,12 @@ def _chromium_path() -> str:
     pytest.skip(reason)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_until_serving(url: str, process: subprocess.Popen[bytes]) -> None:
-    """Poll the starting server; every wait is bounded, and so is the whole."""
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        try:
-            if httpx.get(f"{url}/api/v1/categories", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            # The socket is not open yet; block on the process briefly instead of spinning.
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=0.2)
-    raise RuntimeError("server did not start in time")
-
-
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    port = _free_port()
-    environment = {
-        **os.environ,
-        "OUTAGEWATCH_DATA_DIR": str(tmp_path_factory.mktemp("live")),
-        "OUTAGEWATCH_PORT": str(port),
-    }
-    environment.pop("OUTAGEWATCH_DATABASE_URL", None)
-    command = [sys.executable, "-m", "outagewatch", "serve"]
-    process = subprocess.Popen(command, env=environment)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_serving(url, process)
-        yield LiveServer(url, process)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """The site as `make run` serves it, with two web workers as in production."""
+    server = start_server(tmp_path_factory.mktemp("live"), workers=2)
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

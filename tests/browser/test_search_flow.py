@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import LiveServer
+from tests.serving import ServerProcess as LiveServer
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -53,3 +53,44 @@ def test_a_visitor_on_a_phone_browses_a_category(
     assert not has_horizontal_scroll
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "phone-service-page.png"), full_page=True)
+
+
+@pytest.mark.browser
+def test_an_open_page_shows_a_new_report_without_reloading(
+    live_server: LiveServer, browser_page: object
+) -> None:
+    """The count arrives over Server-Sent Events, whichever worker took the report."""
+    import httpx
+    from playwright.sync_api import Page, expect
+
+    page: Page = browser_page  # type: ignore[assignment]
+    page.goto(f"{live_server.url}/services/discord")
+    hour = page.locator('[data-count="hour"]')
+    before = int(hour.inner_text().replace(",", ""))
+
+    answer = httpx.post(
+        f"{live_server.url}/api/v1/services/discord/reports",
+        json={"problem": "messages"},
+        headers={"User-Agent": "another-person"},
+    )
+
+    assert answer.status_code == 201
+    # A generous bound, not a measurement: bench/ingest.py measures how fast updates arrive.
+    expect(hour).to_have_text(str(before + 1), timeout=10_000)
+
+
+@pytest.mark.browser
+def test_one_click_reporting_counts_and_thanks_the_reporter(
+    live_server: LiveServer, browser_page: object
+) -> None:
+    from playwright.sync_api import Page, expect
+
+    page: Page = browser_page  # type: ignore[assignment]
+    page.goto(f"{live_server.url}/services/spotify")
+    before = int(page.locator('[data-count="hour"]').inner_text().replace(",", ""))
+
+    page.get_by_role("button", name="Video or audio not playing").click()
+
+    expect(page.locator(".report-result")).to_have_text("Thanks: your report was counted.")
+    expect(page.locator('[data-count="hour"]')).to_have_text(str(before + 1))
+    assert "reported=" not in page.url  # JavaScript sent it; no page load happened

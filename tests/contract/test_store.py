@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -9,7 +10,7 @@ import pytest
 
 from outagewatch.catalog.categories import CATEGORIES
 from outagewatch.catalog.model import Service
-from outagewatch.storage.records import NewReport, ServiceStatus
+from outagewatch.storage.records import NewReport, RecentCounts, ServiceStatus, WindowClaim
 from outagewatch.storage.sql import SqlStore
 
 T0 = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
@@ -214,3 +215,111 @@ def test_history_start_is_recorded_once(store: SqlStore) -> None:
         store.mark_history_started(T0 + timedelta(days=3))
 
     assert store.history_started_at() == T0
+
+
+WINDOW = timedelta(minutes=30)
+
+
+def test_one_claim_per_reporter_wins_within_the_window(store: SqlStore) -> None:
+    chat = _ids(store)["chatapp"]
+
+    def claim(key: str, at: datetime) -> WindowClaim:
+        return WindowClaim(service_id=chat, reporter_key=key, at=at)
+
+    with store.transaction():
+        first = store.claim_reporter_windows(
+            [claim("alice", T0), claim("alice", T0), claim("bob", T0)], window=WINDOW
+        )
+    with store.transaction():
+        later = store.claim_reporter_windows(
+            [claim("alice", T0 + timedelta(minutes=29)), claim("bob", T0 + WINDOW)],
+            window=WINDOW,
+        )
+
+    assert first == [True, False, True]
+    assert later == [False, True]
+
+
+def test_claims_are_per_service(store: SqlStore) -> None:
+    ids = _ids(store)
+
+    with store.transaction():
+        won = store.claim_reporter_windows(
+            [WindowClaim(ids["chatapp"], "alice", T0), WindowClaim(ids["bank"], "alice", T0)],
+            window=WINDOW,
+        )
+
+    assert won == [True, True]
+
+
+def test_pruned_windows_no_longer_block(store: SqlStore) -> None:
+    chat = _ids(store)["chatapp"]
+    with store.transaction():
+        store.claim_reporter_windows([WindowClaim(chat, "alice", T0)], window=WINDOW)
+
+    with store.transaction():
+        pruned = store.prune_reporter_windows(before=T0 + timedelta(seconds=1))
+
+    assert pruned == 1
+
+
+def test_recent_counts_cover_the_last_hour_and_the_utc_day(store: SqlStore) -> None:
+    ids = _ids(store)
+    now = T0 + timedelta(minutes=30)  # 15:30 UTC
+    with store.transaction():
+        store.record_reports(
+            [
+                _report(ids["chatapp"], now),
+                _report(ids["chatapp"], now - timedelta(minutes=59)),
+                _report(ids["chatapp"], now - timedelta(minutes=61)),
+                _report(ids["chatapp"], now - timedelta(hours=16)),  # yesterday
+                _report(ids["chatapp"], now, uncounted_reason="duplicate"),
+            ]
+        )
+
+    counts = store.recent_counts([ids["chatapp"], ids["bank"]], now=now)
+
+    assert counts[ids["chatapp"]] == RecentCounts(reports_this_hour=2, reports_today=3)
+    assert counts[ids["bank"]] == RecentCounts(0, 0)
+
+
+def test_uncounted_reports_are_totalled_by_reason(store: SqlStore) -> None:
+    chat = _ids(store)["chatapp"]
+    with store.transaction():
+        store.record_reports(
+            [
+                _report(chat, T0, uncounted_reason="duplicate"),
+                _report(chat, T0, uncounted_reason="brigade"),
+                _report(chat, T0, uncounted_reason="brigade"),
+                _report(chat, T0),
+            ]
+        )
+
+    totals = store.uncounted_totals(chat, since=T0, until=T0 + timedelta(minutes=1))
+
+    assert totals == {"duplicate": 1, "brigade": 2}
+    assert store.minute_totals(chat, since=T0, until=T0 + timedelta(minutes=1)) == {
+        int(T0.timestamp()) // 60: 1
+    }
+
+
+def test_concurrent_writers_count_a_reporter_once(store: SqlStore) -> None:
+    """Two transactions racing for the same reporter: exactly one wins, on every engine."""
+    chat = _ids(store)["chatapp"]
+    barrier = threading.Barrier(2)
+    results: list[bool] = []
+
+    def claim() -> None:
+        barrier.wait()
+        with store.transaction():
+            results.extend(
+                store.claim_reporter_windows([WindowClaim(chat, "alice", T0)], window=WINDOW)
+            )
+
+    threads = [threading.Thread(target=claim) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(results) == [False, True]

@@ -104,7 +104,9 @@ class ReportIntake:
             return _error(error.status, error.message)
         except WriterUnavailableError as error:
             return _error(503, str(error), retry_after=error.retry_after_seconds)
-        return 201, _encode(acceptance(slug, acknowledgement)), []
+        # 201: a new counted report; 200: stored, but this person was already counted.
+        status = 201 if acknowledgement.counted else 200
+        return status, _encode(acceptance(slug, acknowledgement)), []
 
 
 def _headers(scope: Scope) -> dict[bytes, bytes]:

@@ -48,7 +48,15 @@ def _report_path() -> dict[str, Any]:
             },
             "responses": {
                 "201": {
-                    "description": "Stored; with the service's fresh counts",
+                    "description": "Stored and counted; with the service's fresh counts",
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/ReportAccepted"}
+                        }
+                    },
+                },
+                "200": {
+                    "description": "Stored but not counted (`reason`: duplicate or brigade)",
                     "content": {
                         "application/json": {
                             "schema": {"$ref": "#/components/schemas/ReportAccepted"}

@@ -20,12 +20,20 @@ def _is_trusted(address: str, proxies: Sequence[Network]) -> bool:
     return any(parsed in network for network in proxies)
 
 
+UNKNOWN_PEER = "0.0.0.0"  # noqa: S104 - a placeholder address, never bound to
+
+
 def client_address(peer: str, forwarded_for: str | None, proxies: Sequence[Network]) -> str:
     """The first address, from the right, that is not one of our proxies.
 
     Each proxy appends the address it received from; anything left of the last untrusted
-    hop was written by the client and cannot be believed.
+    hop was written by the client and cannot be believed. A peer that is not an IP address
+    (a Unix socket, a test client) becomes UNKNOWN_PEER: all such peers share one network.
     """
+    try:
+        ipaddress.ip_address(peer)
+    except ValueError:
+        peer = UNKNOWN_PEER
     if not forwarded_for or not _is_trusted(peer, proxies):
         return peer
     hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]

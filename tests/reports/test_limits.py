@@ -1,0 +1,108 @@
+"""Rate limits per network and the brigade share rule."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+
+import pytest
+import redis.asyncio as redis
+
+from outagewatch.reports.brigade import NETWORK_FLOOR, NetworkShareGuard
+from outagewatch.reports.ratelimit import BucketPolicy, MemoryBuckets, RedisBuckets
+
+POLICY = BucketPolicy(capacity=3, refill_per_second=0.5)
+
+
+def test_a_network_may_burst_up_to_capacity_then_waits() -> None:
+    buckets = MemoryBuckets(POLICY)
+
+    waits = [buckets.acquire_now("net", now=100.0) for _ in range(4)]
+
+    assert waits[:3] == [0.0, 0.0, 0.0]
+    assert waits[3] == pytest.approx(2.0)
+
+
+def test_tokens_come_back_with_time() -> None:
+    buckets = MemoryBuckets(POLICY)
+    for _ in range(3):
+        buckets.acquire_now("net", now=100.0)
+
+    assert buckets.acquire_now("net", now=102.0) == 0.0
+    assert buckets.acquire_now("net", now=102.0) > 0
+
+
+def test_networks_have_their_own_buckets() -> None:
+    buckets = MemoryBuckets(POLICY)
+    for _ in range(3):
+        buckets.acquire_now("busy", now=100.0)
+
+    assert buckets.acquire_now("quiet", now=100.0) == 0.0
+
+
+def _redis_url() -> str:
+    return os.environ.get("OUTAGEWATCH_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+async def _redis_or_skip() -> redis.Redis:
+    client = redis.from_url(_redis_url())
+    try:
+        await client.ping()
+    except Exception as error:
+        await client.aclose()
+        reason = f"Redis unreachable at {_redis_url()} ({type(error).__name__})"
+        if os.environ.get("OUTAGEWATCH_REQUIRE_REDIS") == "1":
+            pytest.fail(f"OUTAGEWATCH_REQUIRE_REDIS=1 but {reason}")
+        pytest.skip(reason)
+    return client
+
+
+def test_redis_buckets_are_shared_between_clients() -> None:
+    async def scenario() -> list[float]:
+        first = await _redis_or_skip()
+        second = redis.from_url(_redis_url())
+        prefix = f"test:{uuid.uuid4().hex}:"
+        try:
+            node_a = RedisBuckets(first, POLICY, prefix=prefix)
+            node_b = RedisBuckets(second, POLICY, prefix=prefix)
+            waits = [await node.acquire("net", now=100.0) for node in (node_a, node_b, node_a)]
+            waits.append(await node_b.acquire("net", now=100.0))
+            waits.append(await node_b.acquire("net", now=102.0))
+            return waits
+        finally:
+            await first.aclose()
+            await second.aclose()
+
+    waits = asyncio.run(scenario())
+
+    assert waits[:3] == [0.0, 0.0, 0.0]
+    assert waits[3] == pytest.approx(2.0)
+    assert waits[4] == 0.0
+
+
+def test_reports_up_to_the_floor_always_count() -> None:
+    guard = NetworkShareGuard()
+
+    admitted = [guard.admit(service_id=1, network_key="n", minute=10) for _ in range(7)]
+
+    assert admitted == [True] * NETWORK_FLOOR + [False, False]
+
+
+def test_a_network_may_send_its_share_of_a_busy_minute() -> None:
+    guard = NetworkShareGuard()
+    for index in range(400):
+        guard.admit(service_id=1, network_key=f"other-{index}", minute=10)
+
+    admitted = sum(guard.admit(service_id=1, network_key="n", minute=10) for _ in range(40))
+
+    assert 20 <= admitted <= 22  # 5% of the ~420 reports of the minute
+
+
+def test_each_minute_and_service_starts_afresh() -> None:
+    guard = NetworkShareGuard()
+    for _ in range(NETWORK_FLOOR):
+        guard.admit(service_id=1, network_key="n", minute=10)
+
+    assert guard.admit(service_id=2, network_key="n", minute=10)
+    assert guard.admit(service_id=1, network_key="n", minute=11)

@@ -1,0 +1,84 @@
+"""Run the real `outagewatch serve` program in a subprocess, for end-to-end tests."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+START_TIMEOUT_SECONDS = 60.0
+
+
+@dataclass
+class ServerProcess:
+    url: str
+    process: subprocess.Popen[bytes]
+    data_dir: Path
+
+    def kill(self) -> None:
+        """SIGKILL the server and its workers: no shutdown code runs, as in a crash."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_server(
+    data_dir: Path, *, workers: int = 1, port: int | None = None, **environment: str
+) -> ServerProcess:
+    port = port or free_port()
+    env = {
+        **os.environ,
+        "OUTAGEWATCH_DATA_DIR": str(data_dir),
+        "OUTAGEWATCH_PORT": str(port),
+        "OUTAGEWATCH_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        **environment,
+    }
+    if "OUTAGEWATCH_DATABASE_URL" not in environment:
+        env.pop("OUTAGEWATCH_DATABASE_URL", None)  # the embedded SQLite file in data_dir
+    command = [sys.executable, "-m", "outagewatch", "serve", "--workers", str(workers)]
+    process = subprocess.Popen(command, env=env, start_new_session=True)
+    server = ServerProcess(f"http://127.0.0.1:{port}", process, data_dir)
+    try:
+        _wait_until_serving(server)
+    except Exception:
+        server.kill()
+        raise
+    return server
+
+
+def _wait_until_serving(server: ServerProcess) -> None:
+    """Poll until the server answers; every wait is bounded, and so is the whole."""
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"server exited with {server.process.returncode}")
+        try:
+            if httpx.get(f"{server.url}/api/v1/categories", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            # Not listening yet: wait on the process itself, which also notices an early exit.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                server.process.wait(timeout=0.2)
+    raise RuntimeError("server did not start in time")
