@@ -25,6 +25,11 @@ NOW = datetime(2026, 11, 18, 15, 42, 30, tzinfo=UTC)
 DEFAULT_TEST_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: they are the slowest, and the rest give faster feedback."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(NOW)

@@ -32,8 +32,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProc
     server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
+    """Per module: Playwright's sync API runs an event loop in this thread while it lives."""
     executable = _chromium_path()
     from playwright.sync_api import sync_playwright
 
