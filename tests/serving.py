@@ -30,12 +30,12 @@ class ServerProcess:
         self.process.wait(timeout=10)
 
     def stop(self) -> None:
+        """SIGTERM (a graceful stop), then make sure no worker of the group outlives it."""
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGTERM)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.kill()
+        self.kill()
 
 
 def free_port() -> int:

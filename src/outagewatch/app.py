@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp
 
 from outagewatch import __version__
 from outagewatch.api import live as live_api
@@ -24,7 +25,7 @@ from outagewatch.clock import Clock, SystemClock
 from outagewatch.config import Settings
 from outagewatch.context import AppContext
 from outagewatch.live import LiveHub, read_updates, updates_from_counts
-from outagewatch.reports.client import parse_networks
+from outagewatch.reports.client import TrustedProxies
 from outagewatch.reports.geo import RegistryCountries
 from outagewatch.reports.identity import ReporterKeys
 from outagewatch.reports.ratelimit import BucketPolicy, MemoryBuckets, RateLimiter, RedisBuckets
@@ -49,8 +50,27 @@ def create_app(
     store: Store | None = None,
     clock: Clock | None = None,
     limiter: RateLimiter | None = None,
+) -> ASGIApp:
+    """The whole site as one ASGI app (the servers' factory, and what tests drive).
+
+    Storage must already be migrated and the catalog loaded (`outagewatch migrate`).
+    """
+    site = build_site(settings, store=store, clock=clock, limiter=limiter)
+    # Reports enter before any of FastAPI's middleware: on the hottest path, each layer
+    # costs measurably (bench/ingest.py), and the intake handles its own errors.
+    return ReportIntake(
+        site, desk=lambda: site.state.desk, catalog=lambda: site.state.context.catalog
+    )
+
+
+def build_site(
+    settings: Settings | None = None,
+    *,
+    store: Store | None = None,
+    clock: Clock | None = None,
+    limiter: RateLimiter | None = None,
 ) -> FastAPI:
-    """Build the web application; storage must already be migrated and the catalog loaded."""
+    """The FastAPI application: pages, API, live streams, and the report desk's lifecycle."""
     settings = settings or Settings()
     store = store or SqlStore(make_engine(settings.resolved_database_url()))
     context = AppContext(
@@ -77,7 +97,7 @@ def create_app(
             keys=ReporterKeys(settings.resolved_secret()),
             countries=RegistryCountries(),
             clock=context.clock,
-            trusted_proxies=parse_networks(settings.trusted_proxies.split(",")),
+            trusted_proxies=TrustedProxies(settings.trusted_proxies.split(",")),
         )
         writer.start()
         refresher = asyncio.create_task(_refresh_live(context, hub), name="live-refresher")
@@ -85,6 +105,7 @@ def create_app(
             yield
         finally:
             refresher.cancel()
+            hub.close()
             app.state.desk = None
             await writer.stop()
             if redis_client is not None:

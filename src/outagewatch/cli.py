@@ -51,6 +51,7 @@ class ServerProgram(StrEnum):
 
 
 APP_FACTORY = "outagewatch.app:create_app"
+GRACEFUL_SHUTDOWN_SECONDS = 3
 
 
 @app.command()
@@ -83,6 +84,9 @@ def serve(
             workers=workers,
             log_access=False,
             respawn_failed_workers=True,
+            # Live streams never end by themselves; without this a shutdown waits for every
+            # viewer to leave. Acknowledged reports are committed already, so nothing is lost.
+            workers_kill_timeout=GRACEFUL_SHUTDOWN_SECONDS,
         ).serve()
     else:
         import uvicorn
@@ -95,6 +99,7 @@ def serve(
             workers=workers,
             log_level="info",
             access_log=False,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )
 
 

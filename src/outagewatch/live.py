@@ -29,23 +29,31 @@ class ServiceUpdate:
     reports_today: int
 
 
+class HubClosedError(Exception):
+    """The server is shutting down: end the stream (clients reconnect to another node)."""
+
+
 class Subscription:
     def __init__(self, hub: LiveHub, slug: str | None) -> None:
         self.slug = slug
         self._hub = hub
-        self.queue: asyncio.Queue[ServiceUpdate] = asyncio.Queue(SUBSCRIBER_BUFFER)
+        self.queue: asyncio.Queue[ServiceUpdate | None] = asyncio.Queue(SUBSCRIBER_BUFFER)
 
-    def offer(self, update: ServiceUpdate) -> None:
+    def offer(self, update: ServiceUpdate | None) -> None:
+        """Queue an update (None: the hub is closing), dropping the oldest if full."""
         if self.queue.full():
-            self.queue.get_nowait()  # drop the oldest: the newest carries the full figures
+            self.queue.get_nowait()  # the newest carries the full figures
         self.queue.put_nowait(update)
 
     async def next(self, *, timeout: float) -> ServiceUpdate | None:
         """The next update, or None after `timeout` seconds (time for a keep-alive)."""
         try:
-            return await asyncio.wait_for(self.queue.get(), timeout)
+            update = await asyncio.wait_for(self.queue.get(), timeout)
         except TimeoutError:
             return None
+        if update is None:
+            raise HubClosedError
+        return update
 
     def close(self) -> None:
         self._hub.unsubscribe(self)
@@ -65,6 +73,11 @@ class LiveHub:
         else:
             self._by_slug.setdefault(slug, set()).add(subscription)
         return subscription
+
+    def close(self) -> None:
+        """End every open stream, so a graceful shutdown does not wait on them."""
+        for subscription in (*self._everything, *(s for v in self._by_slug.values() for s in v)):
+            subscription.offer(None)
 
     def unsubscribe(self, subscription: Subscription) -> None:
         if subscription.slug is None:

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from outagewatch.reports.client import client_address, parse_networks
+from outagewatch.reports.client import TrustedProxies, client_address
 from outagewatch.reports.identity import ReporterKeys, network_of
 from outagewatch.reports.platforms import platform_from_user_agent
 
@@ -60,7 +60,7 @@ def test_another_installation_cannot_link_keys() -> None:
     )
 
 
-PROXIES = parse_networks(["10.0.0.0/8", "127.0.0.1"])
+PROXIES = TrustedProxies(["10.0.0.0/8", "127.0.0.1", "2001:db8::/32"])
 
 
 def test_forwarded_for_is_ignored_from_strangers() -> None:
@@ -75,6 +75,11 @@ def test_a_spoofed_hop_left_of_the_real_client_is_ignored() -> None:
     chain = "1.2.3.4, 203.0.113.5, 10.9.9.9"
 
     assert client_address("127.0.0.1", chain, PROXIES) == "203.0.113.5"
+
+
+def test_ipv6_proxies_are_trusted_too() -> None:
+    assert client_address("2001:db8::5", "2a00:1450::1", PROXIES) == "2a00:1450::1"
+    assert client_address("2001:db9::5", "2a00:1450::1", PROXIES) == "2001:db9::5"
 
 
 def test_a_malformed_chain_falls_back_to_the_peer() -> None:

@@ -6,6 +6,7 @@ decodes and encodes, and the OpenAPI document still describes it (see api/openap
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 
@@ -14,9 +15,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from outagewatch.catalog.search import CatalogIndex
 from outagewatch.reports import intake
+from outagewatch.reports.client import UNKNOWN_PEER
 from outagewatch.reports.intake import IntakeError
 from outagewatch.reports.service import RateLimitedError, ReportDesk
 from outagewatch.reports.writer import Acknowledgement, WriterUnavailableError
+
+log = logging.getLogger(__name__)
 
 REPORT_PATH = re.compile(r"^/api/v1/services/([a-z0-9-]{1,80})/reports$")
 
@@ -85,25 +89,25 @@ class ReportIntake:
             if service is None:
                 raise IntakeError(404, f"We do not track a service called {slug!r}.")
             client = scope.get("client")
-            address = desk.address_of(
-                client[0] if client else "0.0.0.0",  # noqa: S104 - an unknown peer, not a bind
-                _text(headers.get(b"x-forwarded-for")),
-            )
-            await desk.check_rate(address)
-            body = await _read_body(receive, limit=intake.MAX_BODY_BYTES)
-            report = intake.validate(intake.parse_body(body), service)
-            acknowledgement = await desk.submit(
-                service=service,
-                report=report,
-                address=address,
+            sender = desk.sender(
+                peer=client[0] if client else UNKNOWN_PEER,
+                forwarded_for=_text(headers.get(b"x-forwarded-for")),
                 user_agent=_text(headers.get(b"user-agent")) or "",
             )
+            await desk.check_rate(sender)
+            body = await _read_body(receive, limit=intake.MAX_BODY_BYTES)
+            report = intake.validate(intake.parse_body(body), service)
+            acknowledgement = await desk.submit(service=service, report=report, sender=sender)
         except RateLimitedError as error:
             return _error(429, error.message, retry_after=error.retry_after_seconds)
         except IntakeError as error:
             return _error(error.status, error.message)
         except WriterUnavailableError as error:
             return _error(503, str(error), retry_after=error.retry_after_seconds)
+        except Exception:
+            # A bug: say so plainly (this path sits outside the framework's error handler).
+            log.exception("report intake failed")
+            return _error(500, "Internal error; the report was not stored.")
         # 201: a new counted report; 200: stored, but this person was already counted.
         status = 201 if acknowledgement.counted else 200
         return status, _encode(acceptance(slug, acknowledgement)), []
@@ -152,6 +156,7 @@ async def _respond(
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
                 (b"cache-control", b"no-store"),
+                (b"x-content-type-options", b"nosniff"),
                 *extra_headers,
             ],
         }

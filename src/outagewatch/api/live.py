@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import StreamingResponse
 
 from outagewatch.api import schemas
-from outagewatch.live import LiveHub, ServiceUpdate, Subscription
+from outagewatch.live import HubClosedError, LiveHub, ServiceUpdate, Subscription
 
 router = APIRouter(prefix="/api/v1", tags=["v1"])
 
@@ -41,6 +41,8 @@ async def _stream(
         while not await request.is_disconnected():
             update = await subscription.next(timeout=KEEPALIVE_SECONDS)
             yield b": keep-alive\n\n" if update is None else _event(update)
+    except HubClosedError:
+        return
     finally:
         subscription.close()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import socket
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -18,13 +19,26 @@ IPV6_NETWORK_PREFIX = 48
 KEY_HEX_CHARS = 32  # 128 bits: collisions between reporters are not a practical concern
 
 
+_IPV4_MAPPED_PREFIX = bytes(10) + b"\xff\xff"
+
+
 def network_of(address: str) -> str:
-    """The network an address belongs to, e.g. '203.0.113.7' -> '203.0.113.0/24'."""
-    parsed = ipaddress.ip_address(address)
-    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
-        parsed = parsed.ipv4_mapped
-    prefix = IPV4_NETWORK_PREFIX if parsed.version == 4 else IPV6_NETWORK_PREFIX
-    return str(ipaddress.ip_network(f"{parsed}/{prefix}", strict=False))
+    """The network an address belongs to, e.g. '203.0.113.7' -> '203.0.113.0/24'.
+
+    On every report, so it uses the C parser (inet_pton) rather than the ipaddress module,
+    which costs about twenty times more; ValueError for anything that is not an address.
+    """
+    try:
+        packed = socket.inet_pton(socket.AF_INET, address)
+    except OSError:
+        try:
+            packed = socket.inet_pton(socket.AF_INET6, address)
+        except OSError:
+            raise ValueError(f"not an IP address: {address!r}") from None
+        if not packed.startswith(_IPV4_MAPPED_PREFIX):
+            return str(ipaddress.IPv6Network((packed[:6] + bytes(10), IPV6_NETWORK_PREFIX)))
+        packed = packed[12:]
+    return f"{packed[0]}.{packed[1]}.{packed[2]}.0/{IPV4_NETWORK_PREFIX}"
 
 
 class ReporterKeys:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from outagewatch.catalog.model import Service
 from outagewatch.clock import Clock
-from outagewatch.reports.client import Network, client_address
+from outagewatch.reports.client import TrustedProxies, client_address
 from outagewatch.reports.geo import CountryResolver
 from outagewatch.reports.identity import ReporterKeys, network_of
 from outagewatch.reports.intake import IntakeError, ValidReport
@@ -22,6 +22,15 @@ class RateLimitedError(IntakeError):
         self.retry_after_seconds = max(1, math.ceil(retry_after_seconds))
 
 
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """Where a request came from. Held only while the request is answered, never stored."""
+
+    address: str
+    network: str
+    user_agent: str
+
+
 @dataclass(slots=True)
 class ReportDesk:
     """Everything between a validated report and its acknowledgement."""
@@ -31,32 +40,33 @@ class ReportDesk:
     keys: ReporterKeys
     countries: CountryResolver
     clock: Clock
-    trusted_proxies: tuple[Network, ...] = ()
+    trusted_proxies: TrustedProxies = field(default_factory=TrustedProxies)
 
-    def address_of(self, peer: str, forwarded_for: str | None) -> str:
-        return client_address(peer, forwarded_for, self.trusted_proxies)
+    def sender(self, *, peer: str, forwarded_for: str | None, user_agent: str) -> Sender:
+        address = client_address(peer, forwarded_for, self.trusted_proxies)
+        return Sender(address=address, network=network_of(address), user_agent=user_agent)
 
-    async def check_rate(self, address: str) -> None:
-        """Raise RateLimitedError when the address's network has used up its reports."""
-        network = network_of(address)
-        wait = await self.limiter.acquire(network, now=self.clock.now().timestamp())
+    async def check_rate(self, sender: Sender) -> None:
+        """Raise RateLimitedError when the sender's network has used up its reports."""
+        wait = await self.limiter.acquire(sender.network, now=self.clock.now().timestamp())
         if wait > 0:
             raise RateLimitedError(wait)
 
     async def submit(
-        self, *, service: Service, report: ValidReport, address: str, user_agent: str
+        self, *, service: Service, report: ValidReport, sender: Sender
     ) -> Acknowledgement:
         assert service.id is not None, "services from storage carry their id"
         now = self.clock.now()
-        network = network_of(address)
         candidate = Candidate(
             service_id=service.id,
             received_at=now,
             problem=report.problem,
-            reporter_key=self.keys.reporter_key(network=network, user_agent=user_agent, now=now),
-            network_key=self.keys.network_key(network=network, now=now),
-            platform=report.platform or platform_from_user_agent(user_agent),
-            country=report.country or self.countries.country_of(address),
+            reporter_key=self.keys.reporter_key(
+                network=sender.network, user_agent=sender.user_agent, now=now
+            ),
+            network_key=self.keys.network_key(network=sender.network, now=now),
+            platform=report.platform or platform_from_user_agent(sender.user_agent),
+            country=report.country or self.countries.country_of(sender.address),
             comment=report.comment,
         )
         return await self.writer.submit(candidate)

@@ -94,7 +94,7 @@ class GroupCommitWriter:
             WindowClaim(service_id=c.service_id, reporter_key=c.reporter_key, at=c.received_at)
             for c in batch
         ]
-        with self._store.transaction():
+        with self._store.exclusive_writes(), self._store.transaction():
             first_in_window = self._store.claim_reporter_windows(claims, window=self._window)
             reasons = [
                 self._uncounted_reason(candidate, first)

@@ -27,6 +27,10 @@ class Store(Protocol):
         """Everything inside commits together or not at all."""
         ...
 
+    def exclusive_writes(self) -> AbstractContextManager[None]:
+        """Around a busy writer's transactions, where the engine needs writers to take turns."""
+        ...
+
     def sync_catalog(
         self, categories: Sequence[Category], services: Sequence[Service]
     ) -> CatalogSync:

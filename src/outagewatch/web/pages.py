@@ -17,6 +17,7 @@ from outagewatch.catalog.categories import CATEGORIES, CATEGORY_BY_SLUG
 from outagewatch.catalog.countries import country_name
 from outagewatch.context import AppContext
 from outagewatch.reports import intake
+from outagewatch.reports.client import UNKNOWN_PEER
 from outagewatch.reports.platforms import PLATFORMS
 from outagewatch.reports.service import RateLimitedError, ReportDesk
 from outagewatch.reports.summary import summarise
@@ -180,19 +181,15 @@ async def report_from_form(request: Request, slug: str) -> Response:
         country=_field(fields, "country"),
         comment=_field(fields, "comment"),
     )
-    address = desk.address_of(
-        request.client.host if request.client else "0.0.0.0",  # noqa: S104 - unknown peer
-        request.headers.get("x-forwarded-for"),
+    sender = desk.sender(
+        peer=request.client.host if request.client else UNKNOWN_PEER,
+        forwarded_for=request.headers.get("x-forwarded-for"),
+        user_agent=request.headers.get("user-agent", ""),
     )
     try:
-        await desk.check_rate(address)
+        await desk.check_rate(sender)
         report = intake.validate(request_fields, service)
-        acknowledgement = await desk.submit(
-            service=service,
-            report=report,
-            address=address,
-            user_agent=request.headers.get("user-agent", ""),
-        )
+        acknowledgement = await desk.submit(service=service, report=report, sender=sender)
     except RateLimitedError as error:
         raise HTTPException(
             429, error.message, headers={"Retry-After": str(error.retry_after_seconds)}

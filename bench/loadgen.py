@@ -1,0 +1,134 @@
+"""Drive a server with wrk when installed, else with a bounded asyncio client; same figures."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+# Each request comes from its own simulated person: a random /24 network (sent as
+# X-Forwarded-For, which the server trusts from 127.0.0.1 in benchmarks) and user agent.
+WRK_SCRIPT = """
+local body = '%(body)s'
+local counter = 0
+function init(args)
+  math.randomseed(os.time() + tonumber(tostring({}):match("0x(%%x+)"), 16) %% 100000)
+end
+function request()
+  counter = counter + 1
+  local id = math.random(0, 16777215)
+  local forwarded = (11 + id %% 200) .. "." .. (math.floor(id / 200) %% 256) .. "." ..
+    (math.floor(id / 51200) %% 256) .. ".7"
+  return wrk.format("POST", nil, {
+    ["Content-Type"] = "application/json",
+    ["X-Forwarded-For"] = forwarded,
+    ["User-Agent"] = "bench-" .. id .. "-" .. counter,
+  }, body)
+end
+"""
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    tool: str
+    requests: int  # completed
+    non_2xx: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+
+    @property
+    def per_second(self) -> float:
+        return self.requests / self.seconds
+
+    @property
+    def acknowledged(self) -> int:
+        return self.requests - self.non_2xx
+
+
+def _milliseconds(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def run_wrk(url: str, body: str, *, seconds: int, connections: int, threads: int) -> LoadResult:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT % {"body": body})
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "-s",
+        script.name,
+        url,
+    ]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    Path(script.name).unlink()
+    completed = re.search(r"(\d+) requests in ([\d.]+)(m?s)", output)
+    assert completed, output
+    elapsed = float(completed.group(2)) * (60 if completed.group(3) == "m" else 1)
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return LoadResult(
+        tool="wrk",
+        requests=int(completed.group(1)),
+        non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
+        seconds=elapsed,
+        p50_ms=_milliseconds(re.search(r"50%\s+(\S+)", output).group(1)),  # type: ignore[union-attr]
+        p99_ms=_milliseconds(re.search(r"99%\s+(\S+)", output).group(1)),  # type: ignore[union-attr]
+    )
+
+
+async def _run_client(url: str, body: str, *, seconds: int, connections: int) -> LoadResult:
+    latencies: list[float] = []
+    non_2xx = 0
+    deadline = time.monotonic() + seconds
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+
+    async def person(client: httpx.AsyncClient) -> None:
+        nonlocal non_2xx
+        while time.monotonic() < deadline:
+            person_id = random.getrandbits(24)
+            started = time.perf_counter()
+            response = await client.post(
+                url,
+                content=body,
+                headers={
+                    "Content-Type": "application/json",
+                    "X-Forwarded-For": f"{11 + person_id % 200}.{person_id >> 8 & 255}.{person_id >> 16}.7",
+                    "User-Agent": f"bench-{person_id}",
+                },
+            )
+            latencies.append((time.perf_counter() - started) * 1000)
+            non_2xx += not 200 <= response.status_code < 300
+
+    started = time.monotonic()
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        await asyncio.gather(*(person(client) for _ in range(connections)))
+    elapsed = time.monotonic() - started
+    latencies.sort()
+    return LoadResult(
+        tool="python client",
+        requests=len(latencies),
+        non_2xx=non_2xx,
+        seconds=elapsed,
+        p50_ms=latencies[len(latencies) // 2],
+        p99_ms=latencies[int(len(latencies) * 0.99)],
+    )
+
+
+def run_load(
+    url: str, body: str, *, seconds: int, connections: int, threads: int = 2
+) -> LoadResult:
+    if shutil.which("wrk"):
+        return run_wrk(url, body, seconds=seconds, connections=connections, threads=threads)
+    return asyncio.run(_run_client(url, body, seconds=seconds, connections=connections))
