@@ -49,7 +49,10 @@ def _free_port() -> int:
 
 def _start(command: list[str], env: dict[str, str], probe_url: str) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
-        command, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+        command,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 60
@@ -77,8 +80,14 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 def measure_bare(options: argparse.Namespace) -> LoadResult:
     port = _free_port()
     command = [
-        sys.executable, str(ROOT / "bench" / "serve_bare.py"), "--server", options.server,
-        "--workers", str(options.workers), "--port", str(port),
+        sys.executable,
+        str(ROOT / "bench" / "serve_bare.py"),
+        "--server",
+        options.server,
+        "--workers",
+        str(options.workers),
+        "--port",
+        str(port),
     ]
     url = f"http://127.0.0.1:{port}/api/v1/services/{SERVICE}/reports"
     process = _start(command, dict(os.environ), url)
@@ -97,7 +106,9 @@ def _count_reports(database_url: str) -> int:
     return int(count)
 
 
-def measure_ingest(options: argparse.Namespace, database_url: str, data_dir: Path) -> tuple[LoadResult, int]:
+def measure_ingest(
+    options: argparse.Namespace, database_url: str, data_dir: Path
+) -> tuple[LoadResult, int]:
     port = _free_port()
     env = {
         **os.environ,
@@ -107,8 +118,14 @@ def measure_ingest(options: argparse.Namespace, database_url: str, data_dir: Pat
         "OUTAGEWATCH_TRUSTED_PROXIES": "127.0.0.1/32",
     }
     command = [
-        sys.executable, "-m", "outagewatch", "serve", "--workers", str(options.workers),
-        "--server", options.server,
+        sys.executable,
+        "-m",
+        "outagewatch",
+        "serve",
+        "--workers",
+        str(options.workers),
+        "--server",
+        options.server,
     ]
     url = f"http://127.0.0.1:{port}/api/v1/services/{SERVICE}/reports"
     process = _start(command, env, f"http://127.0.0.1:{port}/api/v1/categories")
@@ -147,11 +164,13 @@ def _row(name: str, result: LoadResult) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--server", choices=["granian", "uvicorn"], default="granian")
+    parser.add_argument("--server", choices=["granian", "uvicorn"], default="uvicorn")
     parser.add_argument("--database-url", default=None, help="PostgreSQL instead of SQLite")
     options = parser.parse_args()
 
@@ -164,14 +183,18 @@ def main() -> None:
 
     bare_rate = (bare_before.per_second + bare_after.per_second) / 2
     engine = "PostgreSQL" if options.database_url else "SQLite"
-    print(f"server: {options.server}, {options.workers} workers, {options.connections} connections, "
-          f"{options.seconds} s each, load by {ingest.tool}, database: {engine}")
+    print(
+        f"server: {options.server}, {options.workers} workers, {options.connections} connections, "
+        f"{options.seconds} s each, load by {ingest.tool}, database: {engine}"
+    )
     print(_row("bare ASGI (before)", bare_before))
     print(_row("report intake", ingest))
     print(_row("bare ASGI (after)", bare_after))
     lost = max(0, ingest.acknowledged - stored)
-    print(f"acknowledged {ingest.acknowledged:,}  stored {stored:,}  lost {lost}"
-          f"  (stored may exceed acknowledged by requests in flight when the load stopped)")
+    print(
+        f"acknowledged {ingest.acknowledged:,}  stored {stored:,}  lost {lost}"
+        f"  (stored may exceed acknowledged by requests in flight when the load stopped)"
+    )
     print(f"ratio ingest/bare: {ingest.per_second / bare_rate:.2f}")
 
 

@@ -55,8 +55,19 @@ class LoadResult:
 
 
 def _milliseconds(value: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()  # type: ignore[union-attr]
-    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value)
+    if match is None:
+        raise ValueError(f"unexpected wrk latency {value!r}")
+    number, unit = match.groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
+
+
+def _percentile(output: str, percent: int) -> float:
+    """A line of wrk's "Latency Distribution" table, e.g. '     99%   12.31ms'."""
+    match = re.search(rf"^\s+{percent}%\s+(\S+)$", output, re.MULTILINE)
+    if match is None:
+        raise ValueError(f"no {percent}% line in wrk's output:\n{output}")
+    return _milliseconds(match.group(1))
 
 
 def run_wrk(url: str, body: str, *, seconds: int, connections: int, threads: int) -> LoadResult:
@@ -83,9 +94,14 @@ def run_wrk(url: str, body: str, *, seconds: int, connections: int, threads: int
         requests=int(completed.group(1)),
         non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
         seconds=elapsed,
-        p50_ms=_milliseconds(re.search(r"50%\s+(\S+)", output).group(1)),  # type: ignore[union-attr]
-        p99_ms=_milliseconds(re.search(r"99%\s+(\S+)", output).group(1)),  # type: ignore[union-attr]
+        p50_ms=_percentile(output, 50),
+        p99_ms=_percentile(output, 99),
     )
+
+
+def _address(person_id: int) -> str:
+    """A /24 network of its own for each simulated person."""
+    return f"{11 + person_id % 200}.{person_id >> 8 & 255}.{person_id >> 16}.7"
 
 
 async def _run_client(url: str, body: str, *, seconds: int, connections: int) -> LoadResult:
@@ -104,7 +120,7 @@ async def _run_client(url: str, body: str, *, seconds: int, connections: int) ->
                 content=body,
                 headers={
                     "Content-Type": "application/json",
-                    "X-Forwarded-For": f"{11 + person_id % 200}.{person_id >> 8 & 255}.{person_id >> 16}.7",
+                    "X-Forwarded-For": _address(person_id),
                     "User-Agent": f"bench-{person_id}",
                 },
             )

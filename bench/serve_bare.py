@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--server", choices=["granian", "uvicorn"], default="granian")
+    parser.add_argument("--server", choices=["granian", "uvicorn"], default="uvicorn")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, required=True)
     options = parser.parse_args()

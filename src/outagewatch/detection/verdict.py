@@ -1,0 +1,132 @@
+"""Deciding a status from counts: vectorised over services, and the same for one series.
+
+Everything here is pure: arrays in, arrays out. `decide` takes the previous state of each
+service and returns the next one, so replaying a series row by row (the backtest) and
+ticking a thousand services at once (the worker) run exactly the same code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.stats import nbinom
+
+from outagewatch.detection.rules import Rules
+
+OK, POSSIBLE, MAJOR = 0, 1, 2
+STATE_WORDS = ("ok", "possible", "major")
+
+Floats = NDArray[np.float64]
+Ints = NDArray[np.int64]
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Per service: the window that argued most strongly, and what it showed."""
+
+    window: Ints  # index into Rules.windows
+    observed: Floats  # reports in that window (after the per-network cap)
+    expected: Floats  # usual reports in that window
+    ratio: Floats
+    probability: Floats  # P(at least `observed` | usual), negative binomial
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    state: Ints  # OK, POSSIBLE or MAJOR
+    calm_minutes: Floats  # how long every window has been calm (for the next call)
+    strong_minutes: Floats  # how long major conditions have been absent while MAJOR
+    evidence: Evidence
+
+
+def tail_probability(observed: Floats, expected: Floats, dispersion: float) -> Floats:
+    """P(X >= observed) for X ~ negative binomial with the given mean and extra variance."""
+    mean = np.maximum(expected, 1e-9)
+    size = 1.0 / (dispersion**2)  # variance = mean + mean^2 / size
+    success = size / (size + mean)
+    result: Floats = nbinom.sf(np.ceil(observed) - 1, size, success)
+    return result
+
+
+def decide(
+    observed: Floats,
+    expected: Floats,
+    *,
+    previous: Ints,
+    calm_minutes: Floats,
+    quiet_major_minutes: Floats,
+    step_minutes: float,
+    networks: Floats | None,
+    rules: Rules,
+    window_minutes: list[float] | None = None,
+) -> Decision:
+    """The next state of each service.
+
+    observed, expected: shape (services, windows): counts in each window and the usual count.
+    networks: distinct reporting networks in the last hour per service, NaN where unknown
+    (a series of plain counts has none); None when no service has any.
+    step_minutes: time since the previous decision, for the quiet-time hysteresis.
+    window_minutes: the windows' real lengths where data is coarser than Rules.windows.
+    """
+    observed = observed.astype(np.float64)
+    if networks is not None:
+        # A few networks sending many reports count as what their spread can justify.
+        known = ~np.isnan(networks)
+        cap = np.where(known, networks * rules.reports_per_network, np.inf)
+        observed = np.minimum(observed, cap[:, None])
+    expected = np.maximum(expected, 1e-9)
+    ratio = observed / expected
+    probability = tail_probability(observed, expected, rules.dispersion)
+
+    possible_now = (
+        (ratio >= rules.possible_ratio)
+        & (probability <= rules.possible_probability)
+        & (observed >= rules.possible_min_reports)
+    ).any(axis=1)
+    major_now = (
+        (ratio >= rules.major_ratio)
+        & (probability <= rules.major_probability)
+        & (observed >= rules.major_min_reports)
+    ).any(axis=1)
+    if networks is not None:
+        spread = np.isnan(networks) | (networks >= rules.min_networks)
+        possible_now &= spread
+        major_now &= spread
+    calm_windows = np.array(
+        [w <= rules.calm_window for w in rules.windows]
+        if window_minutes is None
+        else [w <= rules.calm_window.total_seconds() / 60 for w in window_minutes]
+    )
+    if not calm_windows.any():
+        calm_windows[:] = True  # coarse data: its shortest window is the only measure
+    quiet = (ratio < rules.calm_ratio) | (observed < rules.possible_min_reports)
+    calm_now = quiet[:, calm_windows].all(axis=1)
+
+    calm = np.where(calm_now, calm_minutes + step_minutes, 0.0)
+    quiet_major = np.where(major_now, 0.0, quiet_major_minutes + step_minutes)
+    quiet_enough = rules.recovery_quiet.total_seconds() / 60
+
+    state = previous.copy()
+    state[possible_now & (previous == OK)] = POSSIBLE
+    state[major_now] = MAJOR
+    leave_major = (previous == MAJOR) & ~major_now & (quiet_major >= quiet_enough)
+    state[leave_major] = POSSIBLE
+    recovered = (state != OK) & ~possible_now & ~major_now & (calm >= quiet_enough)
+    state[recovered] = OK
+
+    strongest = np.argmin(probability, axis=1)
+    rows = np.arange(observed.shape[0])
+    return Decision(
+        state=state,
+        calm_minutes=calm,
+        strong_minutes=quiet_major,
+        evidence=Evidence(
+            window=strongest,
+            observed=observed[rows, strongest],
+            expected=expected[rows, strongest],
+            ratio=ratio[rows, strongest],
+            probability=probability[rows, strongest],
+        ),
+    )
