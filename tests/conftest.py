@@ -109,7 +109,8 @@ def loaded_store(catalog_database: Path, tmp_path: Path) -> SqlStore:
 
 @pytest.fixture
 def client(loaded_store: SqlStore, clock: FixedClock, tmp_path: Path) -> Iterator[TestClient]:
-    settings = Settings(data_dir=tmp_path, public_url="http://testserver")
+    # Detection is tested step by step (tests/incidents); a background tick would race.
+    settings = Settings(data_dir=tmp_path, public_url="http://testserver", run_detection=False)
     app = create_app(settings, store=loaded_store, clock=clock)
     with TestClient(app) as test_client:
         yield test_client

@@ -25,6 +25,7 @@ def add_reports(
     country: str | None = None,
     platform: str | None = None,
     counted: bool = True,
+    networks: int | None = None,
 ) -> None:
     """Store reports directly (no intake rules); uncounted ones count as duplicates."""
     target = service_id(store, slug)
@@ -36,7 +37,7 @@ def add_reports(
                     received_at=at,
                     problem=problem,
                     reporter_key=f"reporter-{index}",
-                    network_key=f"network-{index}",
+                    network_key=f"network-{index % networks if networks else index}",
                     uncounted_reason=None if counted else "duplicate",
                     platform=platform,
                     country=country,

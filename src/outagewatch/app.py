@@ -24,6 +24,8 @@ from outagewatch.catalog import service as catalog_service
 from outagewatch.clock import Clock, SystemClock
 from outagewatch.config import Settings
 from outagewatch.context import AppContext
+from outagewatch.incidents.leader import HostLeadership
+from outagewatch.incidents.monitor import Monitor
 from outagewatch.live import LiveHub, read_updates, updates_from_counts
 from outagewatch.reports.client import TrustedProxies
 from outagewatch.reports.geo import RegistryCountries
@@ -101,9 +103,16 @@ def build_site(
         )
         writer.start()
         refresher = asyncio.create_task(_refresh_live(context, hub), name="live-refresher")
+        detector = (
+            asyncio.create_task(_detect(context), name="detector")
+            if settings.run_detection
+            else None
+        )
         try:
             yield
         finally:
+            if detector is not None:
+                detector.cancel()
             refresher.cancel()
             hub.close()
             app.state.desk = None
@@ -166,6 +175,22 @@ async def _refresh_live(context: AppContext, hub: LiveHub) -> None:
             await asyncio.to_thread(refresh_live_once, context, hub)
         except Exception:
             log.exception("live refresh failed; retrying")
+
+
+async def _detect(context: AppContext) -> None:
+    """The embedded worker: whichever process holds the host's lock runs the ticks."""
+    leadership = HostLeadership(context.settings.data_dir)
+    monitor = Monitor(context.store)
+    try:
+        while True:
+            if leadership.try_acquire():
+                try:
+                    await asyncio.to_thread(monitor.tick, context.catalog, now=context.clock.now())
+                except Exception:
+                    log.exception("detection tick failed; retrying")
+            await asyncio.sleep(context.settings.detection_interval_seconds)
+    finally:
+        leadership.release()
 
 
 def refresh_live_once(context: AppContext, hub: LiveHub) -> int:

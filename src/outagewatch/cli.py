@@ -106,6 +106,31 @@ def serve(
 
 
 @app.command()
+def worker(
+    interval: Annotated[float, typer.Option(help="Seconds between detection ticks")] = 5.0,
+) -> None:
+    """Run detection ticks (for deployments whose web processes set RUN_DETECTION=false)."""
+    import time
+
+    from outagewatch.incidents.leader import HostLeadership
+    from outagewatch.incidents.monitor import Monitor
+
+    settings = Settings()
+    store = _prepare_store(settings)
+    monitor = Monitor(store)
+    leadership = HostLeadership(settings.data_dir)
+    catalog = catalog_service.read_index(store)
+    clock = SystemClock()
+    console.print(f"detection every {interval:g} s")
+    while True:
+        if leadership.try_acquire():
+            changes = monitor.tick(catalog, now=clock.now())
+            for change in changes:
+                console.print(f"{change.service_id}: {change.before} -> {change.after}")
+        time.sleep(interval)
+
+
+@app.command()
 def backtest(
     file: Annotated[
         str, typer.Argument(help="CSV with timestamp,value (or timestamp,count); - for stdin")

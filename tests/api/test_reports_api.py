@@ -21,6 +21,7 @@ def _client(store: SqlStore, clock: FixedClock, tmp_path: Path, **settings: obje
         "data_dir": tmp_path,
         "public_url": "http://testserver",
         "trusted_proxies": "127.0.0.1/32",
+        "run_detection": False,
         **settings,
     }
     app = create_app(Settings(**options), store=store, clock=clock)  # type: ignore[arg-type]

@@ -80,40 +80,55 @@ def decide(
     ratio = observed / expected
     probability = tail_probability(observed, expected, rules.dispersion)
 
-    possible_now = (
+    possible_hit = (
         (ratio >= rules.possible_ratio)
         & (probability <= rules.possible_probability)
         & (observed >= rules.possible_min_reports)
-    ).any(axis=1)
-    major_now = (
+    )
+    major_hit = (
         (ratio >= rules.major_ratio)
         & (probability <= rules.major_probability)
         & (observed >= rules.major_min_reports)
-    ).any(axis=1)
-    if networks is not None:
-        spread = np.isnan(networks) | (networks >= rules.min_networks)
-        possible_now &= spread
-        major_now &= spread
-    calm_windows = np.array(
+    )
+    short = np.array(
         [w <= rules.calm_window for w in rules.windows]
         if window_minutes is None
         else [w <= rules.calm_window.total_seconds() / 60 for w in window_minutes]
     )
-    if not calm_windows.any():
-        calm_windows[:] = True  # coarse data: its shortest window is the only measure
+    if not short.any():
+        short[:] = True  # coarse data: its shortest window is the only measure
+    # Any window may open a problem (a long one catches slow rises on small services), but
+    # only the short ones say it is still going on: an hour-long window would hold a status
+    # for an hour after the reports stopped.
+    # A long window opens only while the short ones are raised too: otherwise the hour that
+    # still holds a finished outage would reopen it (flapping).
+    raised_now = (ratio[:, short] >= rules.calm_ratio).any(axis=1)
+    possible_open = possible_hit.any(axis=1) & raised_now
+    major_open = major_hit.any(axis=1) & raised_now
+    possible_still, major_still = (
+        possible_hit[:, short].any(axis=1),
+        major_hit[:, short].any(axis=1),
+    )
+    if networks is not None:
+        spread = np.isnan(networks) | (networks >= rules.min_networks)
+        possible_open &= spread
+        major_open &= spread
+        possible_still &= spread
+        major_still &= spread
     quiet = (ratio < rules.calm_ratio) | (observed < rules.possible_min_reports)
-    calm_now = quiet[:, calm_windows].all(axis=1)
+    calm_now = quiet[:, short].all(axis=1)
 
     calm = np.where(calm_now, calm_minutes + step_minutes, 0.0)
-    quiet_major = np.where(major_now, 0.0, quiet_major_minutes + step_minutes)
+    quiet_major = np.where(major_still, 0.0, quiet_major_minutes + step_minutes)
     quiet_enough = rules.recovery_quiet.total_seconds() / 60
 
     state = previous.copy()
-    state[possible_now & (previous == OK)] = POSSIBLE
-    state[major_now] = MAJOR
-    leave_major = (previous == MAJOR) & ~major_now & (quiet_major >= quiet_enough)
+    was_ok = previous == OK
+    state[was_ok & possible_open] = POSSIBLE
+    state[(was_ok & major_open) | major_still] = MAJOR
+    leave_major = (previous == MAJOR) & ~major_still & (quiet_major >= quiet_enough)
     state[leave_major] = POSSIBLE
-    recovered = (state != OK) & ~possible_now & ~major_now & (calm >= quiet_enough)
+    recovered = (state != OK) & ~was_ok & ~possible_still & ~major_still & (calm >= quiet_enough)
     state[recovered] = OK
 
     strongest = np.argmin(probability, axis=1)

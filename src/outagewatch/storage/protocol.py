@@ -15,6 +15,8 @@ from outagewatch.catalog.model import Category, Service
 from outagewatch.storage.records import (
     CatalogSync,
     Dimension,
+    Incident,
+    IncidentEvent,
     NewReport,
     RecentCounts,
     ServiceStatus,
@@ -91,6 +93,36 @@ class Store(Protocol):
     def totals_by_service(self, *, since: datetime, until: datetime) -> dict[int, int]:
         """Counted reports in [since, until) for every service that has any."""
         ...
+
+    def minute_totals_all(self, *, since: datetime, until: datetime) -> list[tuple[int, int, int]]:
+        """(service id, Unix minute, counted reports) of every non-empty minute in range."""
+        ...
+
+    def hourly_totals_all(self, *, since: datetime, until: datetime) -> dict[tuple[int, int], int]:
+        """Counted reports per (service id, Unix hour) in range."""
+        ...
+
+    def distinct_networks(
+        self, service_ids: Sequence[int], *, since: datetime, until: datetime
+    ) -> dict[int, int]:
+        """How many different networks sent counted reports, per service."""
+        ...
+
+    def open_incidents(self) -> dict[int, Incident]:
+        """The open incident of each service that has one."""
+        ...
+
+    def create_incident(self, incident: Incident) -> int: ...
+
+    def update_incident(self, incident: Incident) -> None: ...
+
+    def add_incident_event(self, incident_id: int, event: IncidentEvent) -> None: ...
+
+    def incidents_of(self, service_id: int, *, limit: int) -> list[Incident]:
+        """A service's incidents, newest first, with their timelines."""
+        ...
+
+    def incident(self, incident_id: int) -> Incident | None: ...
 
     def statuses(self) -> dict[int, ServiceStatus]:
         """The last known status of every service that has one (absent means 'ok')."""

@@ -59,3 +59,24 @@ class CatalogSync:
     inserted: int
     updated: int
     unchanged: int
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentEvent:
+    at: datetime
+    kind: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    id: int
+    service_id: int
+    state: Literal["open", "resolved"]
+    severity: StatusWord
+    started_at: datetime
+    detected_at: datetime
+    peak_at: datetime
+    peak_reports: int
+    resolved_at: datetime | None
+    events: tuple[IncidentEvent, ...] = ()

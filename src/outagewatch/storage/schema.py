@@ -146,6 +146,31 @@ service_status = Table(
     Column("evidence", JSON, nullable=False),
 )
 
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("service_id", ForeignKey("services.id"), nullable=False),
+    Column("state", String(16), nullable=False),  # open | resolved
+    Column("severity", String(16), nullable=False),  # the worst status reached
+    Column("started_at", UtcDateTime(), nullable=False),  # estimated: where the rise began
+    Column("detected_at", UtcDateTime(), nullable=False),
+    Column("peak_at", UtcDateTime(), nullable=False),
+    Column("peak_reports", Integer, nullable=False),  # per 15 minutes
+    Column("resolved_at", UtcDateTime()),
+    Index(None, "service_id", "state"),
+)
+
+incident_events = Table(
+    "incident_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("incident_id", ForeignKey("incidents.id"), nullable=False, index=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("kind", String(24), nullable=False),  # started | detected | escalated | ... | resolved
+    Column("message", Text, nullable=False),
+)
+
 settings_table = Table(
     "installation",
     metadata,

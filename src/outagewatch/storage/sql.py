@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
@@ -35,6 +36,8 @@ from outagewatch.storage import schema
 from outagewatch.storage.records import (
     CatalogSync,
     Dimension,
+    Incident,
+    IncidentEvent,
     NewReport,
     RecentCounts,
     ServiceStatus,
@@ -409,6 +412,109 @@ class SqlStore:
         with self._connection() as connection:
             return {row.service_id: int(row.reports) for row in connection.execute(query)}
 
+    def minute_totals_all(self, *, since: datetime, until: datetime) -> list[tuple[int, int, int]]:
+        table = schema.minute_totals
+        query = select(table.c.service_id, table.c.minute, table.c.reports).where(
+            table.c.minute >= unix_minute(since),
+            table.c.minute < unix_minute(until),
+            table.c.reports > 0,
+        )
+        with self._connection() as connection:
+            return [(row[0], row[1], row[2]) for row in connection.execute(query)]
+
+    def hourly_totals_all(self, *, since: datetime, until: datetime) -> dict[tuple[int, int], int]:
+        table = schema.minute_totals
+        hour = table.c.minute // MINUTES_PER_HOUR
+        query = (
+            select(table.c.service_id, hour.label("hour"), func.sum(table.c.reports))
+            .where(table.c.minute >= unix_minute(since), table.c.minute < unix_minute(until))
+            .group_by(table.c.service_id, hour)
+        )
+        with self._connection() as connection:
+            return {(row[0], int(row[1])): int(row[2]) for row in connection.execute(query)}
+
+    def distinct_networks(
+        self, service_ids: Sequence[int], *, since: datetime, until: datetime
+    ) -> dict[int, int]:
+        if not service_ids:
+            return {}
+        table = schema.reports
+        query = (
+            select(table.c.service_id, func.count(table.c.network_key.distinct()))
+            .where(
+                table.c.service_id.in_(list(service_ids)),
+                table.c.received_at >= since,
+                table.c.received_at < until,
+                table.c.counted.is_(True),
+            )
+            .group_by(table.c.service_id)
+        )
+        with self._connection() as connection:
+            found = {row[0]: int(row[1]) for row in connection.execute(query)}
+        return {service_id: found.get(service_id, 0) for service_id in service_ids}
+
+    # -- incidents -------------------------------------------------------------------------
+
+    def open_incidents(self) -> dict[int, Incident]:
+        table = schema.incidents
+        with self._connection() as connection:
+            rows = connection.execute(select(table).where(table.c.state == "open"))
+            return {row.service_id: _incident_from_row(row._mapping) for row in rows}
+
+    def create_incident(self, incident: Incident) -> int:
+        values = _incident_values(incident)
+        with self._connection(writes=True) as connection:
+            result = connection.execute(insert(schema.incidents).values(values))
+            return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def update_incident(self, incident: Incident) -> None:
+        table = schema.incidents
+        with self._connection(writes=True) as connection:
+            connection.execute(
+                update(table).where(table.c.id == incident.id).values(_incident_values(incident))
+            )
+
+    def add_incident_event(self, incident_id: int, event: IncidentEvent) -> None:
+        with self._connection(writes=True) as connection:
+            connection.execute(
+                insert(schema.incident_events).values(
+                    incident_id=incident_id, at=event.at, kind=event.kind, message=event.message
+                )
+            )
+
+    def incidents_of(self, service_id: int, *, limit: int) -> list[Incident]:
+        table = schema.incidents
+        query = (
+            select(table)
+            .where(table.c.service_id == service_id)
+            .order_by(table.c.detected_at.desc())
+            .limit(limit)
+        )
+        with self._connection() as connection:
+            incidents = [_incident_from_row(row._mapping) for row in connection.execute(query)]
+            return [self._with_events(connection, incident) for incident in incidents]
+
+    def incident(self, incident_id: int) -> Incident | None:
+        table = schema.incidents
+        with self._connection() as connection:
+            row = connection.execute(select(table).where(table.c.id == incident_id)).first()
+            return (
+                None
+                if row is None
+                else self._with_events(connection, _incident_from_row(row._mapping))
+            )
+
+    @staticmethod
+    def _with_events(connection: Connection, incident: Incident) -> Incident:
+        table = schema.incident_events
+        rows = connection.execute(
+            select(table.c.at, table.c.kind, table.c.message)
+            .where(table.c.incident_id == incident.id)
+            .order_by(table.c.at, table.c.id)
+        )
+        events = tuple(IncidentEvent(row.at, row.kind, row.message) for row in rows)
+        return replace(incident, events=events)
+
     # -- status ----------------------------------------------------------------------------
 
     def statuses(self) -> dict[int, ServiceStatus]:
@@ -522,6 +628,33 @@ class _Prepared:
                 converted.append(values)
             rows = [tuple(values) for values in converted]
         connection.exec_driver_sql(self._sql, [self._shape(row) for row in rows])
+
+
+def _incident_values(incident: Incident) -> dict[str, Any]:
+    return {
+        "service_id": incident.service_id,
+        "state": incident.state,
+        "severity": incident.severity,
+        "started_at": incident.started_at,
+        "detected_at": incident.detected_at,
+        "peak_at": incident.peak_at,
+        "peak_reports": incident.peak_reports,
+        "resolved_at": incident.resolved_at,
+    }
+
+
+def _incident_from_row(row: Any) -> Incident:
+    return Incident(
+        id=row["id"],
+        service_id=row["service_id"],
+        state=row["state"],
+        severity=row["severity"],
+        started_at=row["started_at"],
+        detected_at=row["detected_at"],
+        peak_at=row["peak_at"],
+        peak_reports=row["peak_reports"],
+        resolved_at=row["resolved_at"],
+    )
 
 
 def _service_values(service: Service) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""Incidents: the detection tick, status changes, and the timeline built from them."""

@@ -1,0 +1,310 @@
+"""The detection tick: storage counts in, statuses and incident timelines out.
+
+Reads everything it needs in a few queries, runs the pure detector over every service at
+once, and writes only what changed, in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from statistics import median
+from typing import Any
+
+import numpy as np
+
+from outagewatch.catalog.search import CatalogIndex
+from outagewatch.detection.rules import DEFAULT_RULES, Rules
+from outagewatch.detection.status import StatusWord
+from outagewatch.detection.verdict import MAJOR, OK, POSSIBLE, STATE_WORDS, decide
+from outagewatch.storage.protocol import Store
+from outagewatch.storage.records import Incident, IncidentEvent, ServiceStatus
+
+SECONDS_PER_MINUTE = 60
+MINUTES_PER_HOUR = 60
+HOURS_PER_DAY = 24
+COLD_START_QUANTILE = 0.9
+START_SEARCH = timedelta(hours=2)
+RISE_FACTOR = 1.5  # a minute above this x usual belongs to the rise
+RISE_GAP_MINUTES = 2
+STATE_OF = {"ok": OK, "possible": POSSIBLE, "major": MAJOR}
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    service_id: int
+    before: StatusWord
+    after: StatusWord
+    explanation: str
+
+
+class Monitor:
+    """Runs ticks; keeps the usual levels, which change only once an hour."""
+
+    def __init__(self, store: Store, *, rules: Rules = DEFAULT_RULES) -> None:
+        self.store = store
+        self.rules = rules
+        self._usual_hour: int | None = None
+        self._usual: dict[int, float] = {}
+
+    def tick(self, catalog: CatalogIndex, *, now: datetime) -> list[StatusChange]:
+        """One step: decide every service's status; returns the services that changed."""
+        services = [service for service in catalog.services if service.id is not None]
+        ids = np.array([service.id for service in services], dtype=np.int64)
+        usual = self._usual_per_minute(ids, now)
+        minutes = self._last_hour(ids, now)
+        window_lengths = [w.total_seconds() / 60 for w in self.rules.windows]
+        observed = np.stack([minutes[:, -int(w) :].sum(axis=1) for w in window_lengths], axis=1)
+        expected = usual[:, None] * np.array(window_lengths)[None, :]
+        statuses = self.store.statuses()
+        previous = np.array(
+            [STATE_OF[statuses[i].status] if i in statuses else OK for i in ids.tolist()]
+        )
+        calm = np.array([_counter(statuses.get(i), "calm_minutes") for i in ids.tolist()])
+        quiet = np.array([_counter(statuses.get(i), "quiet_major_minutes") for i in ids.tolist()])
+        step = self._step_minutes(statuses, now)
+
+        def run(networks: np.ndarray | None) -> Any:
+            return decide(
+                observed.astype(np.float64),
+                expected,
+                previous=previous,
+                calm_minutes=calm,
+                quiet_major_minutes=quiet,
+                step_minutes=step,
+                networks=networks,
+                rules=self.rules,
+            )
+
+        decision = run(None)
+        # Only services that would have a problem need their networks counted.
+        suspects = ids[decision.state != OK].tolist()
+        if suspects:
+            counted = self.store.distinct_networks(
+                suspects, since=now - timedelta(hours=1), until=now + timedelta(minutes=1)
+            )
+            networks = np.array([counted.get(i, np.nan) for i in ids.tolist()], dtype=float)
+            decision = run(networks)
+        return self._record(ids, previous, decision, usual, minutes, statuses, now)
+
+    # -- inputs ----------------------------------------------------------------------------
+
+    def _usual_per_minute(self, ids: np.ndarray, now: datetime) -> np.ndarray:
+        hour = int(now.timestamp()) // 3600
+        if self._usual_hour != hour:
+            self._usual = self._learn_usual(hour)
+            self._usual_hour = hour
+        floor = self.rules.floor_per_hour / MINUTES_PER_HOUR
+        return np.array([max(self._usual.get(i, 0.0), floor) for i in ids.tolist()])
+
+    def _learn_usual(self, hour: int) -> dict[int, float]:
+        """Per service: the median of this hour on past days, else the recent busy level."""
+        days = self.rules.seasonal_days
+        since = datetime.fromtimestamp((hour - days * HOURS_PER_DAY) * 3600, UTC)
+        until = datetime.fromtimestamp(hour * 3600, UTC)
+        hourly = self.store.hourly_totals_all(since=since, until=until)
+        started = self.store.history_started_at()
+        first_hour = int(started.timestamp()) // 3600 + 1 if started else hour
+        by_service: dict[int, dict[int, int]] = {}
+        for (service_id, at_hour), count in hourly.items():
+            by_service.setdefault(service_id, {})[at_hour] = count
+        usual: dict[int, float] = {}
+        for service_id, counts in by_service.items():
+            same_hour = [
+                counts.get(hour - day * HOURS_PER_DAY, 0)
+                for day in range(1, days + 1)
+                if hour - day * HOURS_PER_DAY >= first_hour
+            ]
+            if len(same_hour) >= 2:
+                level = float(median(same_hour))
+            else:
+                recent = [counts.get(h, 0) for h in range(max(first_hour, hour - 24), hour)]
+                level = float(np.quantile(recent, COLD_START_QUANTILE)) if recent else 0.0
+            usual[service_id] = level / MINUTES_PER_HOUR
+        return usual
+
+    def _last_hour(self, ids: np.ndarray, now: datetime) -> np.ndarray:
+        """Counted reports per minute for the last 60 minutes (the current one last)."""
+        current = int(now.timestamp()) // SECONDS_PER_MINUTE
+        first = current - MINUTES_PER_HOUR + 1
+        rows = self.store.minute_totals_all(
+            since=datetime.fromtimestamp(first * SECONDS_PER_MINUTE, UTC),
+            until=datetime.fromtimestamp((current + 1) * SECONDS_PER_MINUTE, UTC),
+        )
+        position = {service_id: index for index, service_id in enumerate(ids.tolist())}
+        minutes = np.zeros((len(ids), MINUTES_PER_HOUR), dtype=np.int64)
+        for service_id, minute, reports in rows:
+            if service_id in position:
+                minutes[position[service_id], minute - first] = reports
+        return minutes
+
+    @staticmethod
+    def _step_minutes(statuses: dict[int, ServiceStatus], now: datetime) -> float:
+        checked = [
+            s.evidence.get("checked_at") for s in statuses.values() if s.evidence.get("checked_at")
+        ]
+        if not checked:
+            return 0.0
+        last = max(datetime.fromisoformat(str(at)) for at in checked)
+        return max(0.0, (now - last).total_seconds() / 60)
+
+    # -- outputs ---------------------------------------------------------------------------
+
+    def _record(
+        self,
+        ids: np.ndarray,
+        previous: np.ndarray,
+        decision: Any,
+        usual: np.ndarray,
+        minutes: np.ndarray,
+        statuses: dict[int, ServiceStatus],
+        now: datetime,
+    ) -> list[StatusChange]:
+        changes: list[StatusChange] = []
+        open_incidents = self.store.open_incidents()
+        evidence = decision.evidence
+        with self.store.transaction():
+            for row in np.flatnonzero((decision.state != OK) | (previous != OK)).tolist():
+                service_id = int(ids[row])
+                before: StatusWord = STATE_WORDS[int(previous[row])]  # type: ignore[assignment]
+                after: StatusWord = STATE_WORDS[int(decision.state[row])]  # type: ignore[assignment]
+                window = self.rules.windows[int(evidence.window[row])]
+                explanation = _explain(
+                    float(evidence.observed[row]), float(evidence.expected[row]), window
+                )
+                since = now if before != after else statuses[service_id].since
+                self.store.set_status(
+                    ServiceStatus(
+                        service_id=service_id,
+                        status=after,
+                        since=since,
+                        evidence={
+                            "explanation": explanation,
+                            "observed": round(float(evidence.observed[row]), 1),
+                            "expected": round(float(evidence.expected[row]), 2),
+                            "ratio": round(float(evidence.ratio[row]), 1),
+                            "probability": float(f"{float(evidence.probability[row]):.3g}"),
+                            "window_minutes": window.total_seconds() / 60,
+                            "calm_minutes": float(decision.calm_minutes[row]),
+                            "quiet_major_minutes": float(decision.strong_minutes[row]),
+                            "checked_at": now.isoformat(),
+                        },
+                    )
+                )
+                self._follow_incident(
+                    service_id,
+                    open_incidents.get(service_id),
+                    before=before,
+                    after=after,
+                    reports_15_minutes=int(minutes[row, -15:].sum()),
+                    usual_per_minute=float(usual[row]),
+                    minute_counts=minutes[row],
+                    explanation=explanation,
+                    now=now,
+                )
+                if before != after:
+                    changes.append(StatusChange(service_id, before, after, explanation))
+        return changes
+
+    def _follow_incident(
+        self,
+        service_id: int,
+        incident: Incident | None,
+        *,
+        before: StatusWord,
+        after: StatusWord,
+        reports_15_minutes: int,
+        usual_per_minute: float,
+        minute_counts: np.ndarray,
+        explanation: str,
+        now: datetime,
+    ) -> None:
+        store = self.store
+        if incident is None and after != "ok":
+            started = _rise_began(minute_counts, usual_per_minute, now)
+            incident = Incident(
+                id=0,
+                service_id=service_id,
+                state="open",
+                severity=after,
+                started_at=started,
+                detected_at=now,
+                peak_at=now,
+                peak_reports=reports_15_minutes,
+                resolved_at=None,
+            )
+            incident_id = store.create_incident(incident)
+            store.add_incident_event(
+                incident_id,
+                IncidentEvent(started, "started", "Reports began to rise above the usual level."),
+            )
+            label = "Major outage" if after == "major" else "Possible problems"
+            store.add_incident_event(
+                incident_id, IncidentEvent(now, "detected", f"{label} detected: {explanation}")
+            )
+            return
+        if incident is None:
+            return
+        updated = incident
+        if reports_15_minutes > incident.peak_reports:
+            updated = replace(updated, peak_reports=reports_15_minutes, peak_at=now)
+        if after == "major" and incident.severity != "major":
+            updated = replace(updated, severity="major")
+        if before != after:
+            kind, message = _transition(before, after, explanation, incident, now)
+            store.add_incident_event(incident.id, IncidentEvent(now, kind, message))
+            if after == "ok":
+                updated = replace(updated, state="resolved", resolved_at=now)
+        if updated != incident:
+            store.update_incident(updated)
+
+
+def _counter(status: ServiceStatus | None, name: str) -> float:
+    if status is None:
+        return 0.0
+    return float(status.evidence.get(name, 0.0))
+
+
+def _explain(observed: float, expected: float, window: timedelta) -> str:
+    minutes = int(window.total_seconds() // 60)
+    span = "hour" if minutes == MINUTES_PER_HOUR else f"{minutes} minutes"
+    usual = max(1, round(expected))
+    ratio = observed / max(expected, 1e-9)
+    return (
+        f"{observed:,.0f} reports in the last {span}; about {usual:,} are usual at this hour"
+        f" ({ratio:,.0f}x)."
+    )
+
+
+def _transition(
+    before: StatusWord, after: StatusWord, explanation: str, incident: Incident, now: datetime
+) -> tuple[str, str]:
+    if after == "major":
+        return "escalated", f"Escalated to a major outage: {explanation}"
+    if after == "possible":
+        return "easing", f"Reports are falling; problems remain: {explanation}"
+    duration = _duration(now - incident.started_at)
+    return "resolved", f"Back to normal: reports returned to the usual level ({duration} in all)."
+
+
+def _duration(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+
+def _rise_began(minute_counts: np.ndarray, usual_per_minute: float, now: datetime) -> datetime:
+    """Walk back from now while minutes stay above the usual level: where the rise began."""
+    threshold = max(1.0, RISE_FACTOR * usual_per_minute)
+    current = int(now.timestamp()) // SECONDS_PER_MINUTE
+    start_index = len(minute_counts) - 1
+    gap = 0
+    for index in range(len(minute_counts) - 1, -1, -1):
+        if minute_counts[index] >= threshold:
+            start_index, gap = index, 0
+        else:
+            gap += 1
+            if gap > RISE_GAP_MINUTES:
+                break
+    offset = len(minute_counts) - 1 - start_index
+    return datetime.fromtimestamp((current - offset) * SECONDS_PER_MINUTE, UTC)

@@ -1,0 +1,107 @@
+"""The detection tick against real storage, with a fixed clock."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from outagewatch.catalog.search import CatalogIndex
+from outagewatch.clock import FixedClock
+from outagewatch.incidents.monitor import Monitor
+from outagewatch.storage.sql import SqlStore
+from tests.helpers import add_reports, service_id
+
+
+def _tick(store: SqlStore, clock: FixedClock, monitor: Monitor | None = None):  # type: ignore[no-untyped-def]
+    monitor = monitor or Monitor(store)
+    return monitor.tick(CatalogIndex(store.list_services()), now=clock.now())
+
+
+def _burst(store: SqlStore, clock: FixedClock, count: int, *, networks: int | None = None) -> None:
+    """`count` reports spread over the last four minutes."""
+    now = clock.now()
+    times = [now - timedelta(seconds=(index * 240) // count) for index in range(count)]
+    add_reports(store, "discord", times, networks=networks)
+
+
+def test_a_quiet_day_changes_nothing(loaded_store: SqlStore, clock: FixedClock) -> None:
+    add_reports(loaded_store, "discord", [clock.now() - timedelta(minutes=3)])
+
+    assert _tick(loaded_store, clock) == []
+
+
+def test_a_burst_from_many_people_is_a_major_outage_with_its_evidence(
+    loaded_store: SqlStore, clock: FixedClock
+) -> None:
+    _burst(loaded_store, clock, 300)
+
+    changes = _tick(loaded_store, clock)
+
+    discord = service_id(loaded_store, "discord")
+    assert [(c.service_id, c.before, c.after) for c in changes] == [(discord, "ok", "major")]
+    status = loaded_store.statuses()[discord]
+    assert status.status == "major"
+    assert "reports in the last" in status.evidence["explanation"]
+    assert "usual at this hour" in status.evidence["explanation"]
+
+
+def test_an_incident_opens_with_an_estimated_start_and_closes_on_recovery(
+    loaded_store: SqlStore, clock: FixedClock
+) -> None:
+    discord = service_id(loaded_store, "discord")
+    rise_began = clock.now() - timedelta(minutes=3)
+    _burst(loaded_store, clock, 300)
+    monitor = Monitor(loaded_store)
+    _tick(loaded_store, clock, monitor)
+
+    incident = loaded_store.open_incidents()[discord]
+    assert incident.severity == "major"
+    assert incident.started_at <= rise_began + timedelta(minutes=1)
+
+    for _ in range(8):  # 40 quiet minutes, ticking every 5
+        clock.advance(timedelta(minutes=5))
+        _tick(loaded_store, clock, monitor)
+
+    assert discord not in loaded_store.open_incidents()
+    assert loaded_store.statuses()[discord].status == "ok"
+    history = loaded_store.incidents_of(discord, limit=5)
+    assert history[0].state == "resolved"
+    assert [event.kind for event in history[0].events][0] == "started"
+    assert [event.kind for event in history[0].events][-1] == "resolved"
+    assert "detected" in [event.kind for event in history[0].events]
+
+
+def test_a_brigade_from_few_networks_does_not_flip_the_status(
+    loaded_store: SqlStore, clock: FixedClock
+) -> None:
+    _burst(loaded_store, clock, 5000, networks=40)
+
+    changes = _tick(loaded_store, clock)
+
+    assert changes == []
+    assert service_id(loaded_store, "discord") not in loaded_store.open_incidents()
+
+
+def test_a_hundred_thousand_services_tick_in_one_vectorised_pass() -> None:
+    """The pure decision over 100k services: behaviour here, speed in bench/detection.py."""
+    import numpy as np
+
+    from outagewatch.detection.rules import DEFAULT_RULES
+    from outagewatch.detection.verdict import OK, decide
+
+    services = 100_000
+    observed = np.zeros((services, 4))
+    observed[7, :] = [400, 900, 1500, 1600]
+    expected = np.full((services, 4), 1.0)
+
+    decision = decide(
+        observed,
+        expected,
+        previous=np.full(services, OK),
+        calm_minutes=np.zeros(services),
+        quiet_major_minutes=np.zeros(services),
+        step_minutes=1.0,
+        networks=None,
+        rules=DEFAULT_RULES,
+    )
+
+    assert np.flatnonzero(decision.state != OK).tolist() == [7]
