@@ -27,7 +27,12 @@ def _chromium_path() -> str:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """The site as `make run` serves it, with two web workers as in production."""
-    server = start_server(tmp_path_factory.mktemp("live"), workers=2)
+    server = start_server(
+        tmp_path_factory.mktemp("live"),
+        workers=2,
+        OUTAGEWATCH_TRUSTED_PROXIES="127.0.0.1/32",
+        OUTAGEWATCH_DETECTION_INTERVAL_SECONDS="1",
+    )
     yield server
     server.stop()
 

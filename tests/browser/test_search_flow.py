@@ -94,3 +94,34 @@ def test_one_click_reporting_counts_and_thanks_the_reporter(
     expect(page.locator(".report-result")).to_have_text("Thanks: your report was counted.")
     expect(page.locator('[data-count="hour"]')).to_have_text(str(before + 1))
     assert "reported=" not in page.url  # JavaScript sent it; no page load happened
+
+
+@pytest.mark.browser
+def test_an_open_page_flips_to_major_outage_when_many_people_report(
+    live_server: LiveServer, browser_page: object
+) -> None:
+    """Reports from 300 different people; the detection tick runs inside the server."""
+    import httpx
+    from playwright.sync_api import Page, expect
+
+    page: Page = browser_page  # type: ignore[assignment]
+    page.goto(f"{live_server.url}/services/netflix")
+    expect(page.locator(".status-word")).to_have_text("No issues")
+
+    with httpx.Client(base_url=live_server.url) as client:
+        for person in range(300):
+            answer = client.post(
+                "/api/v1/services/netflix/reports",
+                json={"problem": "playback"},
+                headers={
+                    "User-Agent": f"viewer-{person}",
+                    "X-Forwarded-For": f"100.{64 + person // 256}.{person % 256}.9",
+                },
+            )
+            assert answer.status_code == 201
+
+    # A bound, not a measurement: detection ticks every 5 s, the page updates within 1 s.
+    expect(page.locator(".status-word")).to_have_text("Major outage", timeout=20_000)
+    page.reload()
+    expect(page.get_by_role("heading", name="Ongoing incident")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "netflix-major-outage.png"), full_page=True)

@@ -65,9 +65,9 @@ def test_an_incident_opens_with_an_estimated_start_and_closes_on_recovery(
     assert loaded_store.statuses()[discord].status == "ok"
     history = loaded_store.incidents_of(discord, limit=5)
     assert history[0].state == "resolved"
-    assert [event.kind for event in history[0].events][0] == "started"
-    assert [event.kind for event in history[0].events][-1] == "resolved"
-    assert "detected" in [event.kind for event in history[0].events]
+    kinds = [event.kind for event in history[0].events]
+    assert (kinds[0], kinds[-1]) == ("started", "resolved")
+    assert "detected" in kinds
 
 
 def test_a_brigade_from_few_networks_does_not_flip_the_status(

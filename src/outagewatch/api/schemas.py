@@ -93,3 +93,22 @@ class CategoryOut(BaseModel):
     name: str
     services: int
     problems: list[ProblemType]
+
+
+class IncidentEventOut(BaseModel):
+    at: datetime
+    kind: str = Field(description="started, detected, escalated, easing or resolved")
+    message: str
+
+
+class IncidentOut(BaseModel):
+    id: int
+    service: str
+    state: Literal["open", "resolved"]
+    severity: Literal["ok", "possible", "major"]
+    started_at: datetime = Field(description="Estimated: where the rise in reports began")
+    detected_at: datetime
+    peak_at: datetime
+    peak_reports: int = Field(description="Most counted reports in 15 minutes")
+    resolved_at: datetime | None
+    timeline: list[IncidentEventOut]

@@ -13,7 +13,7 @@ from outagewatch.catalog.model import Service
 from outagewatch.context import AppContext
 from outagewatch.detection.status import status_label
 from outagewatch.reports.summary import summarise
-from outagewatch.storage.records import ServiceStatus
+from outagewatch.storage.records import Incident, ServiceStatus
 
 router = APIRouter(prefix="/api/v1", tags=["v1"])
 
@@ -136,3 +136,47 @@ def list_categories(request: Request) -> list[schemas.CategoryOut]:
         )
         for category in CATEGORIES
     ]
+
+
+def _incident_out(incident: Incident, slug: str) -> schemas.IncidentOut:
+    return schemas.IncidentOut(
+        id=incident.id,
+        service=slug,
+        state=incident.state,
+        severity=incident.severity,
+        started_at=incident.started_at,
+        detected_at=incident.detected_at,
+        peak_at=incident.peak_at,
+        peak_reports=incident.peak_reports,
+        resolved_at=incident.resolved_at,
+        timeline=[
+            schemas.IncidentEventOut(at=event.at, kind=event.kind, message=event.message)
+            for event in incident.events
+        ],
+    )
+
+
+@router.get(
+    "/services/{slug}/incidents", response_model=list[schemas.IncidentOut], responses=NOT_FOUND
+)
+def service_incidents(
+    request: Request, slug: str, limit: Annotated[int, Query(ge=1, le=100)] = 20
+) -> list[schemas.IncidentOut]:
+    """A service's incidents, newest first, each with its timeline."""
+    context = _context(request)
+    service = context.catalog.by_slug.get(slug)
+    if service is None or service.id is None:
+        raise HTTPException(404, f"We do not track a service called {slug!r}.")
+    incidents = context.store.incidents_of(service.id, limit=limit)
+    return [_incident_out(incident, slug) for incident in incidents]
+
+
+@router.get("/incidents/{incident_id}", response_model=schemas.IncidentOut, responses=NOT_FOUND)
+def get_incident(request: Request, incident_id: int) -> schemas.IncidentOut:
+    """One incident: estimated start, detection, peak, updates and end."""
+    context = _context(request)
+    incident = context.store.incident(incident_id)
+    service = context.catalog.by_id.get(incident.service_id) if incident else None
+    if incident is None or service is None:
+        raise HTTPException(404, f"There is no incident {incident_id}.")
+    return _incident_out(incident, service.slug)

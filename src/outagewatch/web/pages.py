@@ -28,6 +28,7 @@ from outagewatch.web.security import same_origin
 router = APIRouter(include_in_schema=False)
 
 SEARCH_LIMIT = 60
+INCIDENTS_ON_PAGE = 3
 HOME_RANKED = 12
 HOME_POPULAR = 30
 
@@ -145,6 +146,7 @@ def service_page(request: Request, slug: str, reported: str | None = None) -> HT
         statuses=statuses,
         public_url=context.settings.public_url.rstrip("/"),
         report_outcome=REPORT_OUTCOMES.get(reported or ""),
+        incidents=context.store.incidents_of(service.id or 0, limit=INCIDENTS_ON_PAGE),
         uncounted=uncounted,
         platforms=PLATFORMS,
         countries=_country_choices(),
@@ -232,3 +234,13 @@ def credits_page(request: Request) -> HTMLResponse:
         simple_icons_count=kinds.count("simple-icons"),
         monogram_count=kinds.count("monogram"),
     )
+
+
+@router.get("/incidents/{incident_id}", response_class=HTMLResponse)
+def incident_page(request: Request, incident_id: int) -> HTMLResponse:
+    context = _context(request)
+    incident = context.store.incident(incident_id)
+    service = context.catalog.by_id.get(incident.service_id) if incident else None
+    if incident is None or service is None:
+        raise HTTPException(404, f"There is no incident {incident_id}.")
+    return _render(request, "incident.html", incident=incident, service=service)
