@@ -323,3 +323,20 @@ def test_concurrent_writers_count_a_reporter_once(store: SqlStore) -> None:
         thread.join()
 
     assert sorted(results) == [False, True]
+
+
+def test_light_network_reports_leave_out_networks_that_flooded_the_window(
+    store: SqlStore,
+) -> None:
+    chat = _ids(store)["chatapp"]
+    flood = [_report(chat, T0, network_key="office", reporter_key=f"o{i}") for i in range(9)]
+    people = [_report(chat, T0, network_key=f"home-{i}", reporter_key=f"p{i}") for i in range(4)]
+    pair = [_report(chat, T0, network_key="flat", reporter_key=f"f{i}") for i in range(2)]
+    with store.transaction():
+        store.record_reports([*flood, *people, *pair])
+
+    light = store.light_network_reports(
+        [chat], since=T0, until=T0 + timedelta(minutes=1), max_per_network=3
+    )
+
+    assert light == {chat: 6}

@@ -100,7 +100,7 @@ def test_a_hundred_thousand_services_tick_in_one_vectorised_pass() -> None:
         calm_minutes=np.zeros(services),
         quiet_major_minutes=np.zeros(services),
         step_minutes=1.0,
-        networks=None,
+        light_reports=None,
         rules=DEFAULT_RULES,
     )
 

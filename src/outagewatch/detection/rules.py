@@ -40,11 +40,11 @@ class Rules:
     # Counts vary more than Poisson (news, time of day); the negative binomial's extra
     # variance is (dispersion x mean)^2.
     dispersion: float = 0.3
-    # A brigade from few networks cannot flip a status: with network information, a flip
-    # also needs this many distinct networks in the last hour...
-    min_networks: int = 60
-    # ...and each network counts for at most this many reports on average.
-    reports_per_network: float = 1.5
+    # A brigade from few networks cannot flip a status: where the networks of reports are
+    # known, a network that sent more than this many reports within a window is left out of
+    # that window's count. People report once per half hour, so real outages come from
+    # many light networks; a brigade is a few heavy ones.
+    heavy_network_reports: int = 3
     # History used for the usual level.
     seasonal_days: int = 7
     seasonal_halfwidth: timedelta = timedelta(minutes=30)

@@ -73,7 +73,7 @@ class SeriesDetector:
             calm_minutes=self._calm,
             quiet_major_minutes=self._quiet_major,
             step_minutes=step,
-            networks=None,
+            light_reports=None,
             rules=self.rules,
             window_minutes=windows,
         )

@@ -58,24 +58,23 @@ def decide(
     calm_minutes: Floats,
     quiet_major_minutes: Floats,
     step_minutes: float,
-    networks: Floats | None,
+    light_reports: Floats | None,
     rules: Rules,
     window_minutes: list[float] | None = None,
 ) -> Decision:
     """The next state of each service.
 
     observed, expected: shape (services, windows): counts in each window and the usual count.
-    networks: distinct reporting networks in the last hour per service, NaN where unknown
-    (a series of plain counts has none); None when no service has any.
+    light_reports: shape (services, windows): reports in each window from networks that sent
+    at most Rules.heavy_network_reports in it; NaN where unknown (a series of plain counts
+    has no networks); None when no service has any.
     step_minutes: time since the previous decision, for the quiet-time hysteresis.
     window_minutes: the windows' real lengths where data is coarser than Rules.windows.
     """
     observed = observed.astype(np.float64)
-    if networks is not None:
-        # A few networks sending many reports count as what their spread can justify.
-        known = ~np.isnan(networks)
-        cap = np.where(known, networks * rules.reports_per_network, np.inf)
-        observed = np.minimum(observed, cap[:, None])
+    if light_reports is not None:
+        # Where known, only reports from networks that did not flood the window count.
+        observed = np.where(np.isnan(light_reports), observed, np.minimum(observed, light_reports))
     expected = np.maximum(expected, 1e-9)
     ratio = observed / expected
     probability = tail_probability(observed, expected, rules.dispersion)
@@ -109,12 +108,6 @@ def decide(
         possible_hit[:, short].any(axis=1),
         major_hit[:, short].any(axis=1),
     )
-    if networks is not None:
-        spread = np.isnan(networks) | (networks >= rules.min_networks)
-        possible_open &= spread
-        major_open &= spread
-        possible_still &= spread
-        major_still &= spread
     quiet = (ratio < rules.calm_ratio) | (observed < rules.possible_min_reports)
     calm_now = quiet[:, short].all(axis=1)
 

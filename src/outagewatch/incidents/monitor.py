@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from statistics import median
 from typing import Any
 
 import numpy as np
 
 from outagewatch.catalog.search import CatalogIndex
+from outagewatch.detection.baseline import seasonal_usual_per_minute
 from outagewatch.detection.rules import DEFAULT_RULES, Rules
 from outagewatch.detection.status import StatusWord
 from outagewatch.detection.verdict import MAJOR, OK, POSSIBLE, STATE_WORDS, decide
@@ -64,7 +64,7 @@ class Monitor:
         quiet = np.array([_counter(statuses.get(i), "quiet_major_minutes") for i in ids.tolist()])
         step = self._step_minutes(statuses, now)
 
-        def run(networks: np.ndarray | None) -> Any:
+        def run(light_reports: np.ndarray | None) -> Any:
             return decide(
                 observed.astype(np.float64),
                 expected,
@@ -72,56 +72,51 @@ class Monitor:
                 calm_minutes=calm,
                 quiet_major_minutes=quiet,
                 step_minutes=step,
-                networks=networks,
+                light_reports=light_reports,
                 rules=self.rules,
             )
 
         decision = run(None)
-        # Only services that would have a problem need their networks counted.
+        # Only services that would have a problem need their reports' networks looked at.
         suspects = ids[decision.state != OK].tolist()
         if suspects:
-            counted = self.store.distinct_networks(
-                suspects, since=now - timedelta(hours=1), until=now + timedelta(minutes=1)
-            )
-            networks = np.array([counted.get(i, np.nan) for i in ids.tolist()], dtype=float)
-            decision = run(networks)
+            decision = run(self._light_reports(ids, suspects, window_lengths, now))
         return self._record(ids, previous, decision, usual, minutes, statuses, now)
 
     # -- inputs ----------------------------------------------------------------------------
 
     def _usual_per_minute(self, ids: np.ndarray, now: datetime) -> np.ndarray:
+        """Learned once an hour: the usual level moves with the hour, not the tick."""
         hour = int(now.timestamp()) // 3600
         if self._usual_hour != hour:
             self._usual = self._learn_usual(hour)
             self._usual_hour = hour
         floor = self.rules.floor_per_hour / MINUTES_PER_HOUR
-        return np.array([max(self._usual.get(i, 0.0), floor) for i in ids.tolist()])
+        return np.array([self._usual.get(i, floor) for i in ids.tolist()])
 
     def _learn_usual(self, hour: int) -> dict[int, float]:
-        """Per service: the median of this hour on past days, else the recent busy level."""
-        days = self.rules.seasonal_days
-        since = datetime.fromtimestamp((hour - days * HOURS_PER_DAY) * 3600, UTC)
-        until = datetime.fromtimestamp(hour * 3600, UTC)
-        hourly = self.store.hourly_totals_all(since=since, until=until)
+        rules = self.rules
+        first = hour - rules.seasonal_days * HOURS_PER_DAY
+        hourly = self.store.hourly_totals_all(
+            since=datetime.fromtimestamp(first * 3600, UTC),
+            until=datetime.fromtimestamp(hour * 3600, UTC),
+        )
         started = self.store.history_started_at()
         first_hour = int(started.timestamp()) // 3600 + 1 if started else hour
-        by_service: dict[int, dict[int, int]] = {}
+        service_ids = sorted({service_id for service_id, _ in hourly})
+        row = {service_id: index for index, service_id in enumerate(service_ids)}
+        matrix = np.zeros((len(service_ids), hour - first + 1))
         for (service_id, at_hour), count in hourly.items():
-            by_service.setdefault(service_id, {})[at_hour] = count
-        usual: dict[int, float] = {}
-        for service_id, counts in by_service.items():
-            same_hour = [
-                counts.get(hour - day * HOURS_PER_DAY, 0)
-                for day in range(1, days + 1)
-                if hour - day * HOURS_PER_DAY >= first_hour
-            ]
-            if len(same_hour) >= 2:
-                level = float(median(same_hour))
-            else:
-                recent = [counts.get(h, 0) for h in range(max(first_hour, hour - 24), hour)]
-                level = float(np.quantile(recent, COLD_START_QUANTILE)) if recent else 0.0
-            usual[service_id] = level / MINUTES_PER_HOUR
-        return usual
+            matrix[row[service_id], at_hour - first] = count
+        levels = seasonal_usual_per_minute(
+            matrix,
+            hour=hour - first,
+            first_hour=max(0, first_hour - first),
+            days=rules.seasonal_days,
+            cold_start_quantile=COLD_START_QUANTILE,
+            floor_per_hour=rules.floor_per_hour,
+        )
+        return dict(zip(service_ids, levels.tolist(), strict=True))
 
     def _last_hour(self, ids: np.ndarray, now: datetime) -> np.ndarray:
         """Counted reports per minute for the last 60 minutes (the current one last)."""
@@ -137,6 +132,25 @@ class Monitor:
             if service_id in position:
                 minutes[position[service_id], minute - first] = reports
         return minutes
+
+    def _light_reports(
+        self, ids: np.ndarray, suspects: list[int], window_lengths: list[float], now: datetime
+    ) -> np.ndarray:
+        """Per window: reports from networks that did not flood it (NaN: not a suspect)."""
+        current = (int(now.timestamp()) // SECONDS_PER_MINUTE + 1) * SECONDS_PER_MINUTE
+        until = datetime.fromtimestamp(current, UTC)
+        light = np.full((len(ids), len(window_lengths)), np.nan)
+        position = {service_id: index for index, service_id in enumerate(ids.tolist())}
+        for column, minutes in enumerate(window_lengths):
+            counts = self.store.light_network_reports(
+                suspects,
+                since=until - timedelta(minutes=minutes),
+                until=until,
+                max_per_network=self.rules.heavy_network_reports,
+            )
+            for service_id in suspects:
+                light[position[service_id], column] = counts.get(service_id, 0)
+        return light
 
     @staticmethod
     def _step_minutes(statuses: dict[int, ServiceStatus], now: datetime) -> float:

@@ -102,10 +102,16 @@ class Store(Protocol):
         """Counted reports per (service id, Unix hour) in range."""
         ...
 
-    def distinct_networks(
-        self, service_ids: Sequence[int], *, since: datetime, until: datetime
+    def light_network_reports(
+        self,
+        service_ids: Sequence[int],
+        *,
+        since: datetime,
+        until: datetime,
+        max_per_network: int,
     ) -> dict[int, int]:
-        """How many different networks sent counted reports, per service."""
+        """Counted reports in [since, until) from networks that sent at most
+        `max_per_network` of them, per service (absent: none)."""
         ...
 
     def open_incidents(self) -> dict[int, Incident]:

@@ -433,25 +433,39 @@ class SqlStore:
         with self._connection() as connection:
             return {(row[0], int(row[1])): int(row[2]) for row in connection.execute(query)}
 
-    def distinct_networks(
-        self, service_ids: Sequence[int], *, since: datetime, until: datetime
+    def light_network_reports(
+        self,
+        service_ids: Sequence[int],
+        *,
+        since: datetime,
+        until: datetime,
+        max_per_network: int,
     ) -> dict[int, int]:
         if not service_ids:
             return {}
         table = schema.reports
-        query = (
-            select(table.c.service_id, func.count(table.c.network_key.distinct()))
+        per_network = (
+            select(
+                table.c.service_id,
+                table.c.network_key,
+                func.count().label("reports"),
+            )
             .where(
                 table.c.service_id.in_(list(service_ids)),
                 table.c.received_at >= since,
                 table.c.received_at < until,
                 table.c.counted.is_(True),
             )
-            .group_by(table.c.service_id)
+            .group_by(table.c.service_id, table.c.network_key)
+            .subquery()
+        )
+        query = (
+            select(per_network.c.service_id, func.sum(per_network.c.reports))
+            .where(per_network.c.reports <= max_per_network)
+            .group_by(per_network.c.service_id)
         )
         with self._connection() as connection:
-            found = {row[0]: int(row[1]) for row in connection.execute(query)}
-        return {service_id: found.get(service_id, 0) for service_id in service_ids}
+            return {row[0]: int(row[1]) for row in connection.execute(query)}
 
     # -- incidents -------------------------------------------------------------------------
 
