@@ -339,4 +339,4 @@ def test_light_network_reports_leave_out_networks_that_flooded_the_window(
         [chat], since=T0, until=T0 + timedelta(minutes=1), max_per_network=3
     )
 
-    assert light == {chat: 6}
+    assert light == {chat: (6, 5)}

@@ -99,6 +99,7 @@ def test_a_hundred_thousand_services_tick_in_one_vectorised_pass() -> None:
         previous=np.full(services, OK),
         calm_minutes=np.zeros(services),
         quiet_major_minutes=np.zeros(services),
+        minutes_since_recovery=np.full(services, np.inf),
         step_minutes=1.0,
         light_reports=None,
         rules=DEFAULT_RULES,

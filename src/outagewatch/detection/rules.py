@@ -45,6 +45,11 @@ class Rules:
     # that window's count. People report once per half hour, so real outages come from
     # many light networks; a brigade is a few heavy ones.
     heavy_network_reports: int = 3
+    # People report once each, so a real rise has about one report per network. When the
+    # reports of a window come from fewer networks than that (a brigade just starting, before
+    # its networks turn heavy), the evidence must hold this long before it opens a problem.
+    instant_reports_per_network: float = 1.3
+    confirm_concentrated: timedelta = timedelta(minutes=2)
     # History used for the usual level.
     seasonal_days: int = 7
     seasonal_halfwidth: timedelta = timedelta(minutes=30)

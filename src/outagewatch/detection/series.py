@@ -51,6 +51,8 @@ class SeriesDetector:
         self._state = np.array([OK])
         self._calm = np.zeros(1)
         self._quiet_major = np.zeros(1)
+        self._since_recovery = np.full(1, np.inf)
+        self._pending = np.zeros(1)
         self._now: float | None = None
 
     def feed(self, timestamp: datetime, value: float) -> RowVerdict:
@@ -72,6 +74,8 @@ class SeriesDetector:
             previous=self._state,
             calm_minutes=self._calm,
             quiet_major_minutes=self._quiet_major,
+            minutes_since_recovery=self._since_recovery,
+            pending_minutes=self._pending,
             step_minutes=step,
             light_reports=None,
             rules=self.rules,
@@ -79,6 +83,8 @@ class SeriesDetector:
         )
         self._state, self._calm = decision.state, decision.calm_minutes
         self._quiet_major = decision.strong_minutes
+        self._since_recovery = decision.minutes_since_recovery
+        self._pending = decision.pending_minutes
         status = STATE_WORDS[int(decision.state[0])]
         if status != "ok" and value / interval > self.rules.calm_ratio * usual_per_minute:
             # Only the unusual rows of a problem are kept out of what is "usual": masking

@@ -38,6 +38,8 @@ class Decision:
     state: Ints  # OK, POSSIBLE or MAJOR
     calm_minutes: Floats  # how long every window has been calm (for the next call)
     strong_minutes: Floats  # how long major conditions have been absent while MAJOR
+    minutes_since_recovery: Floats  # inf: never recovered
+    pending_minutes: Floats  # how long opening evidence has held without a break
     evidence: Evidence
 
 
@@ -57,9 +59,12 @@ def decide(
     previous: Ints,
     calm_minutes: Floats,
     quiet_major_minutes: Floats,
+    minutes_since_recovery: Floats,
+    pending_minutes: Floats | None = None,
     step_minutes: float,
     light_reports: Floats | None,
     rules: Rules,
+    light_networks: Floats | None = None,
     window_minutes: list[float] | None = None,
 ) -> Decision:
     """The next state of each service.
@@ -69,12 +74,22 @@ def decide(
     at most Rules.heavy_network_reports in it; NaN where unknown (a series of plain counts
     has no networks); None when no service has any.
     step_minutes: time since the previous decision, for the quiet-time hysteresis.
+    light_networks: shape (services, windows): how many networks those light reports came
+    from (NaN or None where unknown).
     window_minutes: the windows' real lengths where data is coarser than Rules.windows.
     """
+    if pending_minutes is None:
+        pending_minutes = np.zeros(observed.shape[0])
     observed = observed.astype(np.float64)
+    concentrated = np.zeros(observed.shape, dtype=bool)
     if light_reports is not None:
-        # Where known, only reports from networks that did not flood the window count.
-        observed = np.where(np.isnan(light_reports), observed, np.minimum(observed, light_reports))
+        # Where known, only reports from networks that did not flood the window count...
+        known = ~np.isnan(light_reports)
+        observed = np.where(known, np.minimum(observed, light_reports), observed)
+        if light_networks is not None:
+            # ...and few networks sending several reports each must prove themselves first.
+            per_network = observed / np.maximum(light_networks, 1)
+            concentrated = known & (per_network > rules.instant_reports_per_network)
     expected = np.maximum(expected, 1e-9)
     ratio = observed / expected
     probability = tail_probability(observed, expected, rules.dispersion)
@@ -98,12 +113,21 @@ def decide(
         short[:] = True  # coarse data: its shortest window is the only measure
     # Any window may open a problem (a long one catches slow rises on small services), but
     # only the short ones say it is still going on: an hour-long window would hold a status
-    # for an hour after the reports stopped.
-    # A long window opens only while the short ones are raised too: otherwise the hour that
-    # still holds a finished outage would reopen it (flapping).
-    raised_now = (ratio[:, short] >= rules.calm_ratio).any(axis=1)
-    possible_open = possible_hit.any(axis=1) & raised_now
-    major_open = major_hit.any(axis=1) & raised_now
+    # for an hour after the reports stopped. After a recovery, a window may open again
+    # only once the finished problem has left it; otherwise the hour that still holds it
+    # reopens it at the next blip (flapping).
+    lengths = np.array(
+        [w.total_seconds() / 60 for w in rules.windows]
+        if window_minutes is None
+        else window_minutes
+    )
+    clear = minutes_since_recovery[:, None] >= lengths[None, :]
+    evidence_now = ((possible_hit | major_hit) & clear).any(axis=1)
+    pending = np.where(evidence_now, pending_minutes + step_minutes, 0.0)
+    confirmed = pending >= rules.confirm_concentrated.total_seconds() / 60
+    trusted = clear & (~concentrated | confirmed[:, None])
+    possible_open = (possible_hit & trusted).any(axis=1)
+    major_open = (major_hit & trusted).any(axis=1)
     possible_still, major_still = (
         possible_hit[:, short].any(axis=1),
         major_hit[:, short].any(axis=1),
@@ -118,11 +142,12 @@ def decide(
     state = previous.copy()
     was_ok = previous == OK
     state[was_ok & possible_open] = POSSIBLE
-    state[(was_ok & major_open) | major_still] = MAJOR
+    state[(was_ok & major_open) | (~was_ok & major_still)] = MAJOR
     leave_major = (previous == MAJOR) & ~major_still & (quiet_major >= quiet_enough)
     state[leave_major] = POSSIBLE
     recovered = (state != OK) & ~was_ok & ~possible_still & ~major_still & (calm >= quiet_enough)
     state[recovered] = OK
+    since_recovery = np.where(recovered, 0.0, minutes_since_recovery + step_minutes)
 
     strongest = np.argmin(probability, axis=1)
     rows = np.arange(observed.shape[0])
@@ -130,6 +155,8 @@ def decide(
         state=state,
         calm_minutes=calm,
         strong_minutes=quiet_major,
+        minutes_since_recovery=since_recovery,
+        pending_minutes=pending,
         evidence=Evidence(
             window=strongest,
             observed=observed[rows, strongest],

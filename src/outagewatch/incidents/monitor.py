@@ -62,17 +62,25 @@ class Monitor:
         )
         calm = np.array([_counter(statuses.get(i), "calm_minutes") for i in ids.tolist()])
         quiet = np.array([_counter(statuses.get(i), "quiet_major_minutes") for i in ids.tolist()])
+        since_recovery = np.array(
+            [_counter(statuses.get(i), "minutes_since_recovery", np.inf) for i in ids.tolist()]
+        )
         step = self._step_minutes(statuses, now)
 
-        def run(light_reports: np.ndarray | None) -> Any:
+        pending = np.array([_counter(statuses.get(i), "pending_minutes") for i in ids.tolist()])
+
+        def run(light: tuple[np.ndarray, np.ndarray] | None) -> Any:
             return decide(
                 observed.astype(np.float64),
                 expected,
                 previous=previous,
                 calm_minutes=calm,
                 quiet_major_minutes=quiet,
+                minutes_since_recovery=since_recovery,
+                pending_minutes=pending,
                 step_minutes=step,
-                light_reports=light_reports,
+                light_reports=None if light is None else light[0],
+                light_networks=None if light is None else light[1],
                 rules=self.rules,
             )
 
@@ -135,11 +143,13 @@ class Monitor:
 
     def _light_reports(
         self, ids: np.ndarray, suspects: list[int], window_lengths: list[float], now: datetime
-    ) -> np.ndarray:
-        """Per window: reports from networks that did not flood it (NaN: not a suspect)."""
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per window: reports from networks that did not flood it, and how many networks
+        those were (NaN: not a suspect)."""
         current = (int(now.timestamp()) // SECONDS_PER_MINUTE + 1) * SECONDS_PER_MINUTE
         until = datetime.fromtimestamp(current, UTC)
         light = np.full((len(ids), len(window_lengths)), np.nan)
+        networks = np.full((len(ids), len(window_lengths)), np.nan)
         position = {service_id: index for index, service_id in enumerate(ids.tolist())}
         for column, minutes in enumerate(window_lengths):
             counts = self.store.light_network_reports(
@@ -149,8 +159,10 @@ class Monitor:
                 max_per_network=self.rules.heavy_network_reports,
             )
             for service_id in suspects:
-                light[position[service_id], column] = counts.get(service_id, 0)
-        return light
+                reports, senders = counts.get(service_id, (0, 0))
+                light[position[service_id], column] = reports
+                networks[position[service_id], column] = senders
+        return light, networks
 
     @staticmethod
     def _step_minutes(statuses: dict[int, ServiceStatus], now: datetime) -> float:
@@ -201,6 +213,11 @@ class Monitor:
                             "window_minutes": window.total_seconds() / 60,
                             "calm_minutes": float(decision.calm_minutes[row]),
                             "quiet_major_minutes": float(decision.strong_minutes[row]),
+                            "pending_minutes": float(decision.pending_minutes[row]),
+                            # JSON has no infinity; a day is as good as never here
+                            "minutes_since_recovery": min(
+                                float(decision.minutes_since_recovery[row]), 1440.0
+                            ),
                             "checked_at": now.isoformat(),
                         },
                     )
@@ -273,10 +290,10 @@ class Monitor:
             store.update_incident(updated)
 
 
-def _counter(status: ServiceStatus | None, name: str) -> float:
+def _counter(status: ServiceStatus | None, name: str, default: float = 0.0) -> float:
     if status is None:
-        return 0.0
-    return float(status.evidence.get(name, 0.0))
+        return default
+    return float(status.evidence.get(name, default))
 
 
 def _explain(observed: float, expected: float, window: timedelta) -> str:

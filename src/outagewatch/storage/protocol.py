@@ -109,9 +109,9 @@ class Store(Protocol):
         since: datetime,
         until: datetime,
         max_per_network: int,
-    ) -> dict[int, int]:
-        """Counted reports in [since, until) from networks that sent at most
-        `max_per_network` of them, per service (absent: none)."""
+    ) -> dict[int, tuple[int, int]]:
+        """Per service: (counted reports, networks) in [since, until), from networks that sent
+        at most `max_per_network` of them (absent: none)."""
         ...
 
     def open_incidents(self) -> dict[int, Incident]:

@@ -440,7 +440,7 @@ class SqlStore:
         since: datetime,
         until: datetime,
         max_per_network: int,
-    ) -> dict[int, int]:
+    ) -> dict[int, tuple[int, int]]:
         if not service_ids:
             return {}
         table = schema.reports
@@ -460,12 +460,12 @@ class SqlStore:
             .subquery()
         )
         query = (
-            select(per_network.c.service_id, func.sum(per_network.c.reports))
+            select(per_network.c.service_id, func.sum(per_network.c.reports), func.count())
             .where(per_network.c.reports <= max_per_network)
             .group_by(per_network.c.service_id)
         )
         with self._connection() as connection:
-            return {row[0]: int(row[1]) for row in connection.execute(query)}
+            return {row[0]: (int(row[1]), int(row[2])) for row in connection.execute(query)}
 
     # -- incidents -------------------------------------------------------------------------
 
