@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from outagewatch.detection.rules import DEFAULT_RULES
@@ -11,14 +13,14 @@ USUAL = np.array([[0.4, 1.0, 3.0, 12.0]])  # a small service: 12 reports an hour
 
 
 def _step(
-    observed: list[float],
+    observed: Sequence[float],
     *,
     previous: int = OK,
     since_recovery: float = np.inf,
     pending: float = 0.0,
     calm: float = 0.0,
-    light: list[float] | None = None,
-    networks: list[float] | None = None,
+    light: Sequence[float] | None = None,
+    networks: Sequence[float] | None = None,
 ) -> Decision:
     return decide(
         np.array([observed]),
