@@ -90,7 +90,7 @@ def run(services: int, days: int, seed: int) -> dict[str, float]:
                 hour=minute // 60,
                 first_hour=0,
                 days=rules.seasonal_days,
-                cold_start_quantile=0.9,
+                cold_start_quantile=rules.cold_start_quantile,
                 floor_per_hour=rules.floor_per_hour,
             )
         observed = window_sums(cumulative, minute, lengths).astype(np.float64)

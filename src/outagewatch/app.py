@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
+import numpy as np
 import redis.asyncio as redis
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -16,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp
 
-from outagewatch import __version__
+from outagewatch import __version__, demo
 from outagewatch.api import live as live_api
 from outagewatch.api import openapi, v1
 from outagewatch.api.intake import ReportIntake
@@ -104,7 +105,7 @@ def build_site(
         writer.start()
         refresher = asyncio.create_task(_refresh_live(context, hub), name="live-refresher")
         detector = (
-            asyncio.create_task(_detect(context), name="detector")
+            asyncio.create_task(_detect(context, writer), name="detector")
             if settings.run_detection
             else None
         )
@@ -177,20 +178,49 @@ async def _refresh_live(context: AppContext, hub: LiveHub) -> None:
             log.exception("live refresh failed; retrying")
 
 
-async def _detect(context: AppContext) -> None:
-    """The embedded worker: whichever process holds the host's lock runs the ticks."""
+async def _detect(context: AppContext, writer: GroupCommitWriter) -> None:
+    """The embedded worker: whichever process holds the host's lock runs the ticks (and, in
+    demo mode, sends the simulated traffic)."""
     leadership = HostLeadership(context.settings.data_dir)
     monitor = Monitor(context.store)
+    traffic = (
+        demo.LiveTraffic(list(context.catalog.by_id.values()), np.random.default_rng())
+        if context.settings.demo
+        else None
+    )
+    loop = asyncio.get_running_loop()
+    next_tick = loop.time()
     try:
         while True:
             if leadership.try_acquire():
-                try:
-                    await asyncio.to_thread(monitor.tick, context.catalog, now=context.clock.now())
-                except Exception:
-                    log.exception("detection tick failed; retrying")
-            await asyncio.sleep(context.settings.detection_interval_seconds)
+                if traffic is not None:
+                    await _send_demo_traffic(context, traffic, writer)
+                if loop.time() >= next_tick:
+                    next_tick = loop.time() + context.settings.detection_interval_seconds
+                    try:
+                        await asyncio.to_thread(
+                            monitor.tick, context.catalog, now=context.clock.now()
+                        )
+                    except Exception:
+                        log.exception("detection tick failed; retrying")
+            await asyncio.sleep(1.0 if traffic is not None else 0.5)
     finally:
         leadership.release()
+
+
+async def _send_demo_traffic(
+    context: AppContext, traffic: demo.LiveTraffic, writer: GroupCommitWriter
+) -> None:
+    batch, injected = traffic.candidates(context.clock.now())
+    if injected is not None:
+        log.info("demo: injecting an outage of %s", injected.slug)
+        demo.record_truth(demo.truth_path(context.settings.data_dir), [injected])
+    results = await asyncio.gather(
+        *(writer.submit(candidate) for candidate in batch), return_exceptions=True
+    )
+    failures = [r for r in results if isinstance(r, Exception)]
+    if failures:
+        log.warning("demo: %d simulated reports were refused: %s", len(failures), failures[0])
 
 
 def refresh_live_once(context: AppContext, hub: LiveHub) -> int:

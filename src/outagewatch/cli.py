@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import asdict
 from enum import StrEnum
@@ -64,10 +65,16 @@ def serve(
     server: Annotated[ServerProgram, typer.Option(help="HTTP server program")] = (
         ServerProgram.uvicorn
     ),
+    demo_mode: Annotated[
+        bool, typer.Option("--demo", help="Two weeks of simulated history, then live traffic")
+    ] = False,
 ) -> None:
     """Migrate, load the catalog and serve the site (embedded mode: SQLite, no other service)."""
     settings = Settings()
-    _prepare_store(settings)
+    store = _prepare_store(settings)
+    if demo_mode:
+        _backfill_once(store, settings, days=14)
+        os.environ["OUTAGEWATCH_DEMO"] = "true"  # the workers read their settings anew
     listen_host = host or settings.host
     listen_port = port or settings.port
     console.print(f"serving on http://{listen_host}:{listen_port} ({server}, {workers} worker(s))")
@@ -103,6 +110,47 @@ def serve(
             access_log=False,
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )
+
+
+def _backfill_once(store: SqlStore, settings: Settings, *, days: int) -> None:
+    from outagewatch import demo
+
+    truth = demo.truth_path(settings.data_dir)
+    if truth.exists():
+        console.print(f"simulated history already present ({truth})")
+        return
+    import numpy as np
+
+    services = list(catalog_service.read_index(store).by_id.values())
+    console.print(f"simulating {days} days of reports for {len(services)} services ...")
+    outages = demo.backfill(
+        store, services, now=SystemClock().now(), days=days, rng=np.random.default_rng()
+    )
+    demo.record_truth(truth, outages)
+    console.print(f"done: {len(outages)} past outages injected, ground truth in {truth}")
+
+
+@app.command()
+def simulate(
+    days: Annotated[int, typer.Option(min=2, help="Days of history to write")] = 14,
+    seed: Annotated[int | None, typer.Option(help="Seed, for a repeatable history")] = None,
+) -> None:
+    """Write simulated report history (counts) into the database, with its ground truth."""
+    import numpy as np
+
+    from outagewatch import demo
+
+    settings = Settings()
+    store = _prepare_store(settings)
+    services = list(catalog_service.read_index(store).by_id.values())
+    outages = demo.backfill(
+        store, services, now=SystemClock().now(), days=days, rng=np.random.default_rng(seed)
+    )
+    demo.record_truth(demo.truth_path(settings.data_dir), outages)
+    console.print(
+        f"{days} days for {len(services)} services; {len(outages)} outages injected "
+        f"(ground truth: {demo.truth_path(settings.data_dir)}). Live traffic: serve --demo"
+    )
 
 
 @app.command()

@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     rate_limit_per_minute: float = Field(default=60, gt=0, description="Sustained, per network")
     max_pending_reports: int = Field(default=20_000, ge=1)
     run_detection: bool = Field(default=True, description="Run the detection tick in serve")
+    demo: bool = Field(default=False, description="Simulated live traffic (serve --demo)")
     detection_interval_seconds: float = Field(default=5.0, gt=0)
 
     def resolved_database_url(self) -> str:

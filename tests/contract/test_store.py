@@ -206,15 +206,19 @@ def test_status_is_replaced_and_read_back_in_utc(store: SqlStore) -> None:
     assert status.evidence == {"ratio": 46.0}
 
 
-def test_history_start_is_recorded_once(store: SqlStore) -> None:
+def test_history_start_only_moves_earlier(store: SqlStore) -> None:
     assert store.history_started_at() is None
 
     with store.transaction():
         store.mark_history_started(T0)
     with store.transaction():
         store.mark_history_started(T0 + timedelta(days=3))
+    later_call_kept = store.history_started_at()
+    with store.transaction():
+        store.mark_history_started(T0 - timedelta(days=14))  # backfilled history
 
-    assert store.history_started_at() == T0
+    assert later_call_kept == T0
+    assert store.history_started_at() == T0 - timedelta(days=14)
 
 
 WINDOW = timedelta(minutes=30)

@@ -60,13 +60,13 @@ def test_problem_shares_and_regions_come_from_the_last_day(loaded_store: SqlStor
     assert [(r.country, r.reports) for r in summary.regions] == [("GB", 3), ("US", 1)]
 
 
-def test_usual_level_is_the_median_of_the_same_hour_in_past_weeks(
+def test_usual_level_is_the_median_of_the_same_hour_on_past_days(
     loaded_store: SqlStore,
 ) -> None:
-    for weeks_ago, count in ((1, 6), (2, 8), (3, 5), (4, 0)):
-        add_reports(loaded_store, "tiktok", [NOW - timedelta(weeks=weeks_ago)] * count)
+    for days_ago, count in enumerate([6, 8, 5, 7, 9, 6, 5], start=1):
+        add_reports(loaded_store, "tiktok", [NOW - timedelta(days=days_ago)] * count)
 
     summary = summarise(loaded_store, service=_tiktok(loaded_store), now=NOW)
 
-    assert summary.hours[-1].usual == 5.5
-    assert summary.hours[0].usual == 0.0
+    assert summary.hours[-1].usual == 6.0
+    assert summary.hours[0].usual == 2.0  # nothing at that hour: the floor

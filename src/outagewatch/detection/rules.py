@@ -52,6 +52,8 @@ class Rules:
     confirm_concentrated: timedelta = timedelta(minutes=2)
     # History used for the usual level.
     seasonal_days: int = 7
+    # Until two past days show the time of day: this quantile of the last day's counts.
+    cold_start_quantile: float = 0.9
     seasonal_halfwidth: timedelta = timedelta(minutes=30)
 
 

@@ -24,7 +24,6 @@ MAX_INTERVAL_MINUTES = 60.0
 INTERVAL_SAMPLE = 50  # recent gaps looked at to infer the interval
 MIN_HISTORY_MINUTES = 360  # before six hours of history nothing is usual: all "ok"
 RECENT_HOURS = 24
-COLD_START_QUANTILE = 0.9
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +154,7 @@ class SeriesDetector:
             recent = self._rates(float("-inf"), now - interval / 2, interval)
         # Until two past days show the time of day, the busy hours of the last day set the
         # usual level (a high quantile, not the median): a daily peak is not an outage.
-        recent_level = float(np.quantile(recent, COLD_START_QUANTILE)) if recent else 0.0
+        recent_level = float(np.quantile(recent, rules.cold_start_quantile)) if recent else 0.0
         level = median(daily_levels) if len(daily_levels) >= 2 else recent_level
         return max(level, rules.floor_per_hour / 60)
 

@@ -23,7 +23,6 @@ from outagewatch.storage.records import Incident, IncidentEvent, ServiceStatus
 SECONDS_PER_MINUTE = 60
 MINUTES_PER_HOUR = 60
 HOURS_PER_DAY = 24
-COLD_START_QUANTILE = 0.9
 START_SEARCH = timedelta(hours=2)
 RISE_FACTOR = 1.5  # a minute above this x usual belongs to the rise
 RISE_GAP_MINUTES = 2
@@ -121,7 +120,7 @@ class Monitor:
             hour=hour - first,
             first_hour=max(0, first_hour - first),
             days=rules.seasonal_days,
-            cold_start_quantile=COLD_START_QUANTILE,
+            cold_start_quantile=rules.cold_start_quantile,
             floor_per_hour=rules.floor_per_hour,
         )
         return dict(zip(service_ids, levels.tolist(), strict=True))

@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
+
 from outagewatch.catalog.categories import CATEGORY_BY_SLUG
 from outagewatch.catalog.model import Problem, Service
-from outagewatch.detection.baseline import HOURS_PER_WEEK, WEEKS_OF_HISTORY, usual_hourly_level
+from outagewatch.detection.baseline import seasonal_usual_per_minute
+from outagewatch.detection.rules import DEFAULT_RULES
 from outagewatch.storage.protocol import Store
 from outagewatch.storage.records import ServiceStatus
 
@@ -58,16 +61,31 @@ def summarise(store: Store, *, service: Service, now: datetime) -> ServiceSummar
     service_id = service.id
     current_hour = unix_hour(now)
     chart_hours = list(range(current_hour - CHART_HOURS + 1, current_hour + 1))
-    history_start = datetime.fromtimestamp(
-        (chart_hours[0] - WEEKS_OF_HISTORY * HOURS_PER_WEEK) * SECONDS_PER_HOUR, UTC
+    # The usual line is exactly the level detection compares with (see detection.baseline).
+    days = DEFAULT_RULES.seasonal_days
+    first_hour = chart_hours[0] - days * 24
+    hourly = store.hourly_totals(
+        service_id,
+        since=datetime.fromtimestamp(first_hour * SECONDS_PER_HOUR, UTC),
+        until=now + timedelta(minutes=1),
     )
-    hourly = store.hourly_totals(service_id, since=history_start, until=now + timedelta(minutes=1))
     started_at = store.history_started_at()
-    usual = usual_hourly_level(
-        hourly,
-        chart_hours,
-        first_hour_with_history=None if started_at is None else unix_hour(started_at) + 1,
-    )
+    history_hour = first_hour if started_at is None else unix_hour(started_at) + 1
+    counts = np.array([[hourly.get(hour, 0) for hour in range(first_hour, current_hour + 1)]])
+    usual: list[float | None] = []
+    for hour in chart_hours:
+        if started_at is None or hour - 24 < history_hour:
+            usual.append(None)  # not a day of history yet: nothing is usual
+            continue
+        level = seasonal_usual_per_minute(
+            counts,
+            hour=hour - first_hour,
+            first_hour=max(0, history_hour - first_hour),
+            days=days,
+            cold_start_quantile=DEFAULT_RULES.cold_start_quantile,
+            floor_per_hour=DEFAULT_RULES.floor_per_hour,
+        )
+        usual.append(round(float(level[0]) * 60, 1))
     day_start = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     until = now + timedelta(minutes=1)  # the current minute is still filling: include it
     last_24_hours = now - timedelta(hours=24)

@@ -47,6 +47,15 @@ class Store(Protocol):
         """Store reports and add the counted ones to the per-minute counts."""
         ...
 
+    def add_counts(
+        self,
+        totals: Sequence[tuple[int, int, int]],
+        breakdowns: Sequence[tuple[int, int, str, str, str, int]],
+    ) -> None:
+        """Add counted reports without report rows: (service, minute, reports) and
+        (service, minute, problem, country, platform, reports). For simulated history."""
+        ...
+
     def claim_reporter_windows(
         self, claims: Sequence[WindowClaim], *, window: timedelta
     ) -> list[bool]:
@@ -141,5 +150,5 @@ class Store(Protocol):
         ...
 
     def mark_history_started(self, at: datetime) -> None:
-        """Record the start of counting, once; later calls leave the first value."""
+        """Record when counting started; only an earlier time (backfilled history) moves it."""
         ...

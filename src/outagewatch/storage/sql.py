@@ -246,6 +246,17 @@ class SqlStore:
                     connection, [(*key, n) for key, n in breakdowns.items()]
                 )
 
+    def add_counts(
+        self,
+        totals: Sequence[tuple[int, int, int]],
+        breakdowns: Sequence[tuple[int, int, str, str, str, int]],
+    ) -> None:
+        with self._connection(writes=True) as connection:
+            self._add_totals.execute_many(
+                connection, [(service_id, minute, n, 0, 0) for service_id, minute, n in totals]
+            )
+            self._add_breakdowns.execute_many(connection, list(breakdowns))
+
     def claim_reporter_windows(
         self, claims: Sequence[WindowClaim], *, window: timedelta
     ) -> list[bool]:
@@ -565,11 +576,17 @@ class SqlStore:
         return None if value is None else datetime.fromisoformat(value)
 
     def mark_history_started(self, at: datetime) -> None:
-        statement = self._upsert(schema.settings_table).values(
-            key=HISTORY_STARTED_KEY, value=at.isoformat()
-        )
+        known = self.history_started_at()
+        if known is not None and known <= at:
+            return
+        values = {"key": HISTORY_STARTED_KEY, "value": at.isoformat()}
+        statement = self._upsert(schema.settings_table).values(**values)
         with self._connection(writes=True) as connection:
-            connection.execute(statement.on_conflict_do_nothing(index_elements=["key"]))
+            connection.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["key"], set_={"value": values["value"]}
+                )
+            )
 
 
 _REPORT_COLUMNS = (
