@@ -49,12 +49,15 @@ def test_an_incident_opens_with_an_estimated_start_and_closes_on_recovery(
 ) -> None:
     discord = service_id(loaded_store, "discord")
     rise_began = clock.now() - timedelta(minutes=3)
+    ordinary = [clock.now() - timedelta(minutes=m) for m in range(5, 40, 2)]  # noise before
+    add_reports(loaded_store, "discord", ordinary)
     _burst(loaded_store, clock, 300)
     monitor = Monitor(loaded_store)
     _tick(loaded_store, clock, monitor)
 
     incident = loaded_store.open_incidents()[discord]
     assert incident.severity == "major"
+    assert rise_began - timedelta(minutes=1) <= incident.started_at
     assert incident.started_at <= rise_began + timedelta(minutes=1)
 
     for _ in range(8):  # 40 quiet minutes, ticking every 5

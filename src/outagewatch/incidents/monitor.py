@@ -24,8 +24,11 @@ SECONDS_PER_MINUTE = 60
 MINUTES_PER_HOUR = 60
 HOURS_PER_DAY = 24
 START_SEARCH = timedelta(hours=2)
-RISE_FACTOR = 1.5  # a minute above this x usual belongs to the rise
-RISE_GAP_MINUTES = 2
+RISE_FACTOR = 2.0  # a minute above this x usual belongs to the rise...
+RISE_SHARE = 0.25  # ...if it also has a quarter of the current minutes' reports
+RECENT_MINUTES = 3
+MIN_RISE_REPORTS = 2.0
+RISE_GAP_MINUTES = 1
 STATE_OF = {"ok": OK, "possible": POSSIBLE, "major": MAJOR}
 
 
@@ -324,8 +327,13 @@ def _duration(span: timedelta) -> str:
 
 
 def _rise_began(minute_counts: np.ndarray, usual_per_minute: float, now: datetime) -> datetime:
-    """Walk back from now while minutes stay above the usual level: where the rise began."""
-    threshold = max(1.0, RISE_FACTOR * usual_per_minute)
+    """Walk back from now while minutes stay well above normal: where the rise began.
+
+    "Well above" is relative to both the usual level and the current flood, so ordinary
+    noise just before the rise is not taken for its start.
+    """
+    recent = float(np.median(minute_counts[-RECENT_MINUTES:]))
+    threshold = max(MIN_RISE_REPORTS, RISE_FACTOR * usual_per_minute, RISE_SHARE * recent)
     current = int(now.timestamp()) // SECONDS_PER_MINUTE
     start_index = len(minute_counts) - 1
     gap = 0
