@@ -27,7 +27,7 @@ def test_the_service_page_explains_the_outage_and_shows_its_timeline(
     page = client.get("/services/discord").text
 
     assert 'data-status="major" aria-live="polite">Major outage' in page
-    assert "are usual at this hour" in page
+    assert "usual at this hour" in page
     assert "Ongoing incident" in page
     assert "Reports began to rise above the usual level." in page
 

@@ -303,8 +303,9 @@ def _explain(observed: float, expected: float, window: timedelta) -> str:
     span = "hour" if minutes == MINUTES_PER_HOUR else f"{minutes} minutes"
     usual = max(1, round(expected))
     ratio = observed / max(expected, 1e-9)
+    verb = "is" if usual == 1 else "are"
     return (
-        f"{observed:,.0f} reports in the last {span}; about {usual:,} are usual at this hour"
+        f"{observed:,.0f} reports in the last {span}; about {usual:,} {verb} usual at this hour"
         f" ({ratio:,.0f}x)."
     )
 
