@@ -1,7 +1,7 @@
 """Live updates inside one process: open pages subscribe, changes are published to them.
 
 Two sources feed the hub: this process's report writer, the moment a batch commits, and a
-refresher that reads storage every second, which also carries what other processes (or
+refresher that reads storage four times a second, which also carries what other processes (or
 hosts) wrote. A slow subscriber loses its oldest events rather than holding anyone up;
 every event carries the full current figures, so skipping one loses nothing.
 """
