@@ -167,7 +167,7 @@ def _publish_counts(context: AppContext, hub: LiveHub, counts: dict[int, RecentC
 
 
 async def _refresh_live(context: AppContext, hub: LiveHub) -> None:
-X
+    """Four times a second, publish what storage says: it carries other processes' reports."""
     while True:
         await asyncio.sleep(LIVE_REFRESH_SECONDS)
         if hub.viewers == 0:
