@@ -26,6 +26,7 @@ def add_reports(
     platform: str | None = None,
     counted: bool = True,
     networks: int | None = None,
+    tag: str = "",
 ) -> None:
     """Store reports directly (no intake rules); uncounted ones count as duplicates."""
     target = service_id(store, slug)
@@ -36,8 +37,8 @@ def add_reports(
                     service_id=target,
                     received_at=at,
                     problem=problem,
-                    reporter_key=f"reporter-{index}",
-                    network_key=f"network-{index % networks if networks else index}",
+                    reporter_key=f"{tag}reporter-{index}",
+                    network_key=f"{tag}network-{index % networks if networks else index}",
                     uncounted_reason=None if counted else "duplicate",
                     platform=platform,
                     country=country,

@@ -108,3 +108,36 @@ def test_a_hundred_thousand_services_tick_in_one_vectorised_pass() -> None:
     )
 
     assert np.flatnonzero(decision.state != OK).tolist() == [7]
+
+
+def test_the_timeline_says_which_platforms_and_countries_are_affected_and_which_are_back(
+    loaded_store: SqlStore, clock: FixedClock
+) -> None:
+    discord = service_id(loaded_store, "discord")
+    monitor = Monitor(loaded_store)
+
+    def flood(platform: str, country: str, count: int) -> None:
+        now = clock.now()
+        times = [now - timedelta(seconds=(i * 180) // count) for i in range(count)]
+        add_reports(
+            loaded_store, "discord", times, platform=platform, country=country, tag=platform
+        )
+
+    flood("ios", "GB", 150)
+    flood("web", "US", 150)
+    _tick(loaded_store, clock, monitor)
+    clock.advance(timedelta(minutes=16))  # the first flood leaves the 15-minute window
+    flood("ios", "GB", 200)
+    _tick(loaded_store, clock, monitor)
+
+    incident = loaded_store.incidents_of(discord, limit=1)[0]
+    spread = [event.message for event in incident.events if event.kind == "spread"]
+    assert (
+        spread[0]
+        == "Affected: iPhone app, website. Most reports from United Kingdom, United States."
+    )
+    assert spread[1] == (
+        "Website back to normal; iPhone app still failing. "
+        "Back to normal in United States; still affected in United Kingdom."
+    )
+    assert incident.affected == {"platform": ["ios"], "country": ["GB"]}

@@ -13,12 +13,14 @@ from typing import Any
 import numpy as np
 
 from outagewatch.catalog.search import CatalogIndex
+from outagewatch.detection import spread
 from outagewatch.detection.baseline import seasonal_usual_per_minute
 from outagewatch.detection.rules import DEFAULT_RULES, Rules
 from outagewatch.detection.status import StatusWord
 from outagewatch.detection.verdict import MAJOR, OK, POSSIBLE, STATE_WORDS, decide
+from outagewatch.incidents import timeline
 from outagewatch.storage.protocol import Store
-from outagewatch.storage.records import Incident, IncidentEvent, ServiceStatus
+from outagewatch.storage.records import Dimension, Incident, IncidentEvent, ServiceStatus
 
 SECONDS_PER_MINUTE = 60
 MINUTES_PER_HOUR = 60
@@ -30,6 +32,7 @@ RECENT_MINUTES = 3
 MIN_RISE_REPORTS = 2.0
 RISE_GAP_MINUTES = 1
 STATE_OF = {"ok": OK, "possible": POSSIBLE, "major": MAJOR}
+SPREAD_DIMENSIONS: tuple[Dimension, ...] = ("platform", "country")
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +200,7 @@ class Monitor:
                 before: StatusWord = STATE_WORDS[int(previous[row])]  # type: ignore[assignment]
                 after: StatusWord = STATE_WORDS[int(decision.state[row])]  # type: ignore[assignment]
                 window = self.rules.windows[int(evidence.window[row])]
-                explanation = _explain(
+                explanation = timeline.explain(
                     float(evidence.observed[row]), float(evidence.expected[row]), window
                 )
                 since = now if before != after else statuses[service_id].since
@@ -267,6 +270,7 @@ class Monitor:
                 resolved_at=None,
             )
             incident_id = store.create_incident(incident)
+            incident = replace(incident, id=incident_id)
             store.add_incident_event(
                 incident_id,
                 IncidentEvent(started, "started", "Reports began to rise above the usual level."),
@@ -275,56 +279,68 @@ class Monitor:
             store.add_incident_event(
                 incident_id, IncidentEvent(now, "detected", f"{label} detected: {explanation}")
             )
+            spread = self._follow_spread(incident, usual_per_minute=usual_per_minute, now=now)
+            if spread != incident:
+                store.update_incident(spread)
             return
         if incident is None:
             return
-        updated = incident
+        updated = self._follow_spread(incident, usual_per_minute=usual_per_minute, now=now)
         if reports_15_minutes > incident.peak_reports:
             updated = replace(updated, peak_reports=reports_15_minutes, peak_at=now)
         if after == "major" and incident.severity != "major":
             updated = replace(updated, severity="major")
         if before != after:
-            kind, message = _transition(before, after, explanation, incident, now)
+            kind, message = timeline.transition(before, after, explanation, incident, now)
             store.add_incident_event(incident.id, IncidentEvent(now, kind, message))
             if after == "ok":
                 updated = replace(updated, state="resolved", resolved_at=now)
         if updated != incident:
             store.update_incident(updated)
 
+    def _follow_spread(
+        self, incident: Incident, *, usual_per_minute: float, now: datetime
+    ) -> Incident:
+        """Which platforms and countries are affected now; a timeline line when that changes."""
+        window = self.rules.calm_window
+        affected_now: dict[str, list[str]] = {}
+        changes: list[str] = []
+        for dimension in SPREAD_DIMENSIONS:
+            before_start = self.store.breakdown(
+                incident.service_id,
+                dimension=dimension,
+                since=incident.started_at - timedelta(days=1),
+                until=incident.started_at,
+            )
+            recent = self.store.breakdown(
+                incident.service_id,
+                dimension=dimension,
+                since=now - window,
+                until=now + timedelta(minutes=1),
+            )
+            previous = set(incident.affected.get(dimension, []))
+            current = spread.affected(
+                previous,
+                recent,
+                spread.usual_shares(before_start),
+                usual_in_window=usual_per_minute * window.total_seconds() / 60,
+                rules=self.rules,
+            )
+            affected_now[dimension] = sorted(current)
+            changes += timeline.spread_change(
+                dimension, previous, current, first=not incident.affected
+            )
+        if changes and incident.state == "open":
+            self.store.add_incident_event(
+                incident.id, IncidentEvent(now, "spread", " ".join(changes))
+            )
+        return replace(incident, affected=affected_now)
+
 
 def _counter(status: ServiceStatus | None, name: str, default: float = 0.0) -> float:
     if status is None:
         return default
     return float(status.evidence.get(name, default))
-
-
-def _explain(observed: float, expected: float, window: timedelta) -> str:
-    minutes = int(window.total_seconds() // 60)
-    span = "hour" if minutes == MINUTES_PER_HOUR else f"{minutes} minutes"
-    usual = max(1, round(expected))
-    ratio = observed / max(expected, 1e-9)
-    verb = "is" if usual == 1 else "are"
-    return (
-        f"{observed:,.0f} reports in the last {span}; about {usual:,} {verb} usual at this hour"
-        f" ({ratio:,.0f}x)."
-    )
-
-
-def _transition(
-    before: StatusWord, after: StatusWord, explanation: str, incident: Incident, now: datetime
-) -> tuple[str, str]:
-    if after == "major":
-        return "escalated", f"Escalated to a major outage: {explanation}"
-    if after == "possible":
-        return "easing", f"Reports are falling; problems remain: {explanation}"
-    duration = _duration(now - incident.started_at)
-    return "resolved", f"Back to normal: reports returned to the usual level ({duration} in all)."
-
-
-def _duration(span: timedelta) -> str:
-    minutes = int(span.total_seconds() // 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
 
 
 def _rise_began(minute_counts: np.ndarray, usual_per_minute: float, now: datetime) -> datetime:

@@ -80,3 +80,4 @@ class Incident:
     peak_reports: int
     resolved_at: datetime | None
     events: tuple[IncidentEvent, ...] = ()
+    affected: dict[str, list[str]] = field(default_factory=dict)  # platform/country -> values

@@ -158,6 +158,8 @@ incidents = Table(
     Column("peak_at", UtcDateTime(), nullable=False),
     Column("peak_reports", Integer, nullable=False),  # per 15 minutes
     Column("resolved_at", UtcDateTime()),
+    # Platforms and countries currently affected, so the timeline can say what changed.
+    Column("affected", JSON, nullable=False, server_default="{}"),
     Index(None, "service_id", "state"),
 )
 

@@ -94,6 +94,7 @@ def _incident_values(incident: Incident) -> dict[str, Any]:
         "peak_at": incident.peak_at,
         "peak_reports": incident.peak_reports,
         "resolved_at": incident.resolved_at,
+        "affected": incident.affected,
     }
 
 
@@ -108,4 +109,5 @@ def _incident_from_row(row: Any) -> Incident:
         peak_at=row["peak_at"],
         peak_reports=row["peak_reports"],
         resolved_at=row["resolved_at"],
+        affected=dict(row["affected"] or {}),
     )

@@ -1,0 +1,76 @@
+"""The words of an incident's timeline, from numbers the monitor computed."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from outagewatch.catalog.countries import country_name
+from outagewatch.detection.status import StatusWord
+from outagewatch.storage.records import Incident
+
+MINUTES_PER_HOUR = 60
+PLATFORM_NAMES = {
+    "ios": "iPhone app",
+    "android": "Android app",
+    "web": "website",
+    "desktop": "desktop app",
+}
+
+
+def _name(dimension: str, value: str) -> str:
+    return PLATFORM_NAMES.get(value, value) if dimension == "platform" else country_name(value)
+
+
+def spread_change(dimension: str, before: set[str], after: set[str], *, first: bool) -> list[str]:
+    """Sentences for the timeline: who is affected, who is back, who still is."""
+    names = {value: _name(dimension, value) for value in before | after}
+    listed = ", ".join(names[v] for v in sorted(after))
+    if first:
+        if not after:
+            return []
+        where = "Affected:" if dimension == "platform" else "Most reports from"
+        return [f"{where} {listed}."]
+    back = sorted(before - after)
+    new = sorted(after - before)
+    sentences = []
+    if back:
+        gone = ", ".join(names[v] for v in back)
+        if dimension == "platform":
+            still = f"; {listed} still failing" if after else ""
+            sentences.append(f"{gone[0].upper()}{gone[1:]} back to normal{still}.")
+        else:
+            still = f"; still affected in {listed}" if after else ""
+            sentences.append(f"Back to normal in {gone}{still}.")
+    if new:
+        joined = ", ".join(names[v] for v in new)
+        sentences.append(f"Now also affected: {joined}.")
+    return sentences
+
+
+def explain(observed: float, expected: float, window: timedelta) -> str:
+    minutes = int(window.total_seconds() // 60)
+    span = "hour" if minutes == MINUTES_PER_HOUR else f"{minutes} minutes"
+    usual = max(1, round(expected))
+    ratio = observed / max(expected, 1e-9)
+    verb = "is" if usual == 1 else "are"
+    return (
+        f"{observed:,.0f} reports in the last {span}; about {usual:,} {verb} usual at this hour"
+        f" ({ratio:,.0f}x)."
+    )
+
+
+def transition(
+    before: StatusWord, after: StatusWord, explanation: str, incident: Incident, now: datetime
+) -> tuple[str, str]:
+    if after == "major":
+        return "escalated", f"Escalated to a major outage: {explanation}"
+    if after == "possible":
+        return "easing", f"Reports are falling; problems remain: {explanation}"
+    duration = _duration(now - incident.started_at)
+    return "resolved", f"Back to normal: reports returned to the usual level ({duration} in all)."
+
+
+def _duration(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
