@@ -1,0 +1,81 @@
+"""An open page through a whole outage: No issues -> Major outage -> back to No issues.
+
+The server runs in this process with a fixed clock, and the test runs the detection tick
+itself, so an hour of outage and recovery takes no waiting at all.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from outagewatch.app import create_app
+from outagewatch.catalog.search import CatalogIndex
+from outagewatch.clock import FixedClock
+from outagewatch.config import Settings
+from outagewatch.incidents.monitor import Monitor
+from outagewatch.storage.sql import SqlStore
+from tests.helpers import add_reports
+from tests.serving import free_port
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture
+def site(loaded_store: SqlStore, clock: FixedClock, tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    settings = Settings(
+        data_dir=tmp_path, public_url=f"http://127.0.0.1:{port}", run_detection=False
+    )
+    app = create_app(settings, store=loaded_store, clock=clock)
+    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    pause = threading.Event()  # never set: its wait() is a bounded pause
+    for _ in range(200):  # up to 10 s for the server to start
+        if server.started or not thread.is_alive():
+            break
+        pause.wait(0.05)
+    assert server.started, "the server did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.mark.browser
+def test_an_open_page_follows_an_outage_from_start_to_recovery(
+    site: str, loaded_store: SqlStore, clock: FixedClock, browser_page: object
+) -> None:
+    from playwright.sync_api import Page, expect
+
+    page: Page = browser_page  # type: ignore[assignment]
+    monitor = Monitor(loaded_store)
+    catalog = CatalogIndex(loaded_store.list_services())
+    page.goto(f"{site}/services/instagram")
+    status = page.locator(".status-word")
+    expect(status).to_have_text("No issues")
+
+    now = clock.now()
+    add_reports(loaded_store, "instagram", [now - timedelta(seconds=i) for i in range(400)])
+    monitor.tick(catalog, now=clock.now())
+
+    expect(status).to_have_text("Major outage")
+    page.reload()
+    expect(page.get_by_role("heading", name="Ongoing incident")).to_be_visible()
+    expect(page.get_by_text("Major outage detected:")).to_be_visible()
+
+    for _ in range(8):  # forty quiet minutes, a tick every five
+        clock.advance(timedelta(minutes=5))
+        monitor.tick(catalog, now=clock.now())
+
+    expect(status).to_have_text("No issues")
+    page.reload()
+    expect(page.get_by_role("heading", name="Recent incidents")).to_be_visible()
+    expect(page.get_by_text("Back to normal: reports returned to the usual level")).to_be_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "instagram-recovered.png"), full_page=True)
