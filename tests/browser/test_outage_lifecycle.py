@@ -79,3 +79,22 @@ def test_an_open_page_follows_an_outage_from_start_to_recovery(
     expect(page.get_by_text("Back to normal: reports returned to the usual level")).to_be_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "instagram-recovered.png"), full_page=True)
+
+
+@pytest.mark.browser
+def test_the_home_page_lists_a_new_outage_without_reloading(
+    site: str, loaded_store: SqlStore, clock: FixedClock, browser_page: object
+) -> None:
+    from playwright.sync_api import Page, expect
+
+    page: Page = browser_page  # type: ignore[assignment]
+    page.goto(site)
+    problems = page.locator("#problems-section")
+    expect(problems).to_contain_text("No service has unusual problems right now.")
+
+    now = clock.now()
+    add_reports(loaded_store, "youtube", [now - timedelta(seconds=i) for i in range(400)])
+    Monitor(loaded_store).tick(CatalogIndex(loaded_store.list_services()), now=clock.now())
+
+    expect(problems.get_by_text("YouTube")).to_be_visible()
+    expect(problems).to_contain_text("Major outage")

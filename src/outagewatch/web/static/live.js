@@ -74,7 +74,37 @@ function enableOneClickReports(form) {
   });
 }
 
+// The home page: counts of the most reported services change in place; when a service's
+// status changes, the "Problems right now" and "Most reported" sections are fetched anew.
+function listenHome() {
+  if (!window.EventSource || !window.fetch) return;
+  let refreshing = false;
+  const source = new EventSource("/api/v1/events");
+  source.addEventListener("update", async (event) => {
+    const update = JSON.parse(event.data);
+    const count = document.querySelector(`[data-hour-count="${update.slug}"]`);
+    if (count) {
+      count.textContent = `${update.reports_this_hour.toLocaleString("en-US")} report${plural(update.reports_this_hour)}`;
+    }
+    const row = document.querySelector(`#problems-section [data-row-slug="${update.slug}"]`);
+    const shown = row ? row.dataset.rowStatus : "ok";
+    if (shown === update.status || refreshing) return;
+    refreshing = true;
+    try {
+      const html = await (await fetch("/", { headers: { Accept: "text/html" } })).text();
+      const fresh = new DOMParser().parseFromString(html, "text/html");
+      for (const id of ["problems-section", "most-reported-section"]) {
+        const replacement = fresh.getElementById(id);
+        if (replacement) document.getElementById(id).replaceWith(replacement);
+      }
+    } finally {
+      refreshing = false;
+    }
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  if (document.querySelector("[data-live-home]")) listenHome();
   const head = document.querySelector("[data-live]");
   if (head) listen(head.dataset.live);
   const form = document.querySelector(".report-form");
