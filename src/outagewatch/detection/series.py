@@ -24,6 +24,7 @@ MAX_INTERVAL_MINUTES = 60.0
 INTERVAL_SAMPLE = 50  # recent gaps looked at to infer the interval
 MIN_HISTORY_MINUTES = 360  # before six hours of history nothing is usual: all "ok"
 RECENT_HOURS = 24
+USUAL_REFRESH_MINUTES = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,8 @@ class SeriesDetector:
         self._since_recovery = np.full(1, np.inf)
         self._pending = np.zeros(1)
         self._now: float | None = None
+        self._usual_bucket: int | None = None
+        self._usual = 0.0
 
     def feed(self, timestamp: datetime, value: float) -> RowVerdict:
         minute = timestamp.timestamp() / 60
@@ -63,7 +66,7 @@ class SeriesDetector:
         interval = self._interval()
         if interval is None or now - self._minutes[0] < MIN_HISTORY_MINUTES:
             return RowVerdict(timestamp, value, "ok", value, float("nan"), float("nan"), 1.0, 0)
-        usual_per_minute = self._usual_per_minute(now, interval)
+        usual_per_minute = self._usual_cached(now, interval)
         windows = [max(w.total_seconds() / 60, interval) for w in self.rules.windows]
         observed = np.array([[self._sum_since(now - w) for w in windows]])
         expected = np.array([[usual_per_minute * w for w in windows]])
@@ -137,6 +140,15 @@ class SeriesDetector:
         low = bisect.bisect_left(self._minutes, start)
         high = bisect.bisect_left(self._minutes, end)
         return [self._values[i] / interval for i in range(low, high) if not self._masked[i]]
+
+    def _usual_cached(self, now: float, interval: float) -> float:
+        """The usual level, learned again once per bucket of time: it moves slowly, and
+        learning it is most of a row's cost. Depends only on rows already fed."""
+        bucket = int(now // max(USUAL_REFRESH_MINUTES, interval))
+        if self._usual_bucket != bucket:
+            self._usual_bucket = bucket
+            self._usual = self._usual_per_minute(now, interval)
+        return self._usual
 
     def _usual_per_minute(self, now: float, interval: float) -> float:
         """Median of the same time of day on past days; else recent busy level; floored."""

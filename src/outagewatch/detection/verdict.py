@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import nbinom
+from scipy.special import betainc
 
 from outagewatch.detection.rules import Rules
 
@@ -44,11 +44,18 @@ class Decision:
 
 
 def tail_probability(observed: Floats, expected: Floats, dispersion: float) -> Floats:
-    """P(X >= observed) for X ~ negative binomial with the given mean and extra variance."""
+    """P(X >= observed) for X ~ negative binomial with the given mean and extra variance.
+
+    Through the regularised incomplete beta function, P(X >= k) = I_{1-p}(k, n): the same
+    numbers as scipy.stats.nbinom.sf(k - 1, n, p), at a fraction of its per-call cost.
+    """
     mean = np.maximum(expected, 1e-9)
     size = 1.0 / (dispersion**2)  # variance = mean + mean^2 / size
     success = size / (size + mean)
-    result: Floats = nbinom.sf(np.ceil(observed) - 1, size, success)
+    at_least = np.ceil(observed)
+    result: Floats = np.where(
+        at_least <= 0, 1.0, betainc(np.maximum(at_least, 1.0), size, 1.0 - success)
+    )
     return result
 
 
