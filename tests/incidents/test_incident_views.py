@@ -43,7 +43,11 @@ def test_the_api_serves_incidents_with_their_timeline(
     assert listed[0]["state"] == "open"
     assert listed[0]["severity"] == "major"
     assert [event["kind"] for event in one["timeline"]] == ["started", "detected"]
-    assert client.get("/api/v1/services/discord").json()["status"]["word"] == "major"
+    status = client.get("/api/v1/services/discord").json()["status"]
+    assert status["word"] == "major"
+    assert "usual at this hour" in status["explanation"]
+    assert status["evidence"]["top_problems"] == [["messages", 300]]
+    assert status["evidence"]["ratio"] > 10
 
 
 def test_the_incident_page_and_unknown_incidents(

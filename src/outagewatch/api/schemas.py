@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -21,6 +21,14 @@ class StatusOut(BaseModel):
     word: Literal["ok", "possible", "major"] = Field(description="Machine-readable status")
     label: str = Field(description="'No issues', 'Possible problems' or 'Major outage'")
     since: datetime
+    explanation: str | None = Field(
+        default=None, description="e.g. '412 reports in the last 15 minutes; about 9 are usual'"
+    )
+    evidence: dict[str, Any] = Field(
+        default_factory=dict,
+        description="observed, expected, ratio, probability, window_minutes, top_problems, "
+        "top_regions, top_platforms ([value, reports] pairs) of the last decision",
+    )
 
 
 class ServiceBrief(BaseModel):

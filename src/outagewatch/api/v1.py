@@ -17,6 +17,18 @@ from outagewatch.storage.records import Incident, ServiceStatus
 
 router = APIRouter(prefix="/api/v1", tags=["v1"])
 
+# What of a verdict's evidence the API shows (the rest is the detector's bookkeeping).
+PUBLIC_EVIDENCE = {
+    "observed",
+    "expected",
+    "ratio",
+    "probability",
+    "window_minutes",
+    "top_problems",
+    "top_regions",
+    "top_platforms",
+}
+
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": schemas.ErrorBody, "description": "No such service"}
 }
@@ -90,6 +102,12 @@ def get_service(request: Request, slug: str) -> schemas.ServiceDetail:
             word=summary.status.status,
             label=status_label(summary.status.status),
             since=summary.status.since,
+            explanation=summary.status.evidence.get("explanation"),
+            evidence={
+                key: value
+                for key, value in summary.status.evidence.items()
+                if key in PUBLIC_EVIDENCE
+            },
         ),
         reports_this_hour=summary.reports_this_hour,
         reports_today=summary.reports_today,

@@ -33,6 +33,7 @@ MIN_RISE_REPORTS = 2.0
 RISE_GAP_MINUTES = 1
 STATE_OF = {"ok": OK, "possible": POSSIBLE, "major": MAJOR}
 SPREAD_DIMENSIONS: tuple[Dimension, ...] = ("platform", "country")
+TOP_EVIDENCE = 3  # values per dimension in a verdict's evidence
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +225,7 @@ class Monitor:
                                 float(decision.minutes_since_recovery[row]), 1440.0
                             ),
                             "checked_at": now.isoformat(),
+                            **(self._top_breakdowns(service_id, now) if after != "ok" else {}),
                         },
                     )
                 )
@@ -297,6 +299,25 @@ class Monitor:
                 updated = replace(updated, state="resolved", resolved_at=now)
         if updated != incident:
             store.update_incident(updated)
+
+    def _top_breakdowns(self, service_id: int, now: datetime) -> dict[str, list[list[Any]]]:
+        """What the reports of the last minutes are about: top problems, regions, platforms."""
+        since = now - self.rules.calm_window
+        tops: dict[str, list[list[Any]]] = {}
+        for dimension, key in (
+            ("problem", "top_problems"),
+            ("country", "top_regions"),
+            ("platform", "top_platforms"),
+        ):
+            counts = self.store.breakdown(
+                service_id,
+                dimension=dimension,  # type: ignore[arg-type]
+                since=since,
+                until=now + timedelta(minutes=1),
+            )
+            ranked = sorted(((v, n) for v, n in counts.items() if v), key=lambda p: -p[1])
+            tops[key] = [[value, count] for value, count in ranked[:TOP_EVIDENCE]]
+        return tops
 
     def _follow_spread(
         self, incident: Incident, *, usual_per_minute: float, now: datetime
