@@ -25,7 +25,7 @@ from outagewatch.catalog import service as catalog_service
 from outagewatch.clock import Clock, SystemClock
 from outagewatch.config import Settings
 from outagewatch.context import AppContext
-from outagewatch.incidents.leader import HostLeadership
+from outagewatch.incidents.leader import HostLeadership, leadership_for
 from outagewatch.incidents.monitor import Monitor
 from outagewatch.live import LiveHub, read_updates, updates_from_counts
 from outagewatch.reports.client import TrustedProxies
@@ -181,7 +181,13 @@ async def _refresh_live(context: AppContext, hub: LiveHub) -> None:
 async def _detect(context: AppContext, writer: GroupCommitWriter) -> None:
     """The embedded worker: whichever process holds the host's lock runs the ticks (and, in
     demo mode, sends the simulated traffic)."""
-    leadership = HostLeadership(context.settings.data_dir)
+    store = context.store
+    # Several hosts share PostgreSQL: lead by a database lock there, by a lock file otherwise.
+    leadership = (
+        leadership_for(store.engine, context.settings.data_dir)
+        if isinstance(store, SqlStore)
+        else HostLeadership(context.settings.data_dir)
+    )
     monitor = Monitor(context.store)
     traffic = (
         demo.LiveTraffic(list(context.catalog.by_id.values()), np.random.default_rng())
@@ -192,7 +198,7 @@ async def _detect(context: AppContext, writer: GroupCommitWriter) -> None:
     next_tick = loop.time()
     try:
         while True:
-            if leadership.try_acquire():
+            if await asyncio.to_thread(leadership.try_acquire):
                 if traffic is not None:
                     await _send_demo_traffic(context, traffic, writer)
                 if loop.time() >= next_tick:

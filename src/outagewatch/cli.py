@@ -160,13 +160,13 @@ def worker(
     """Run detection ticks (for deployments whose web processes set RUN_DETECTION=false)."""
     import time
 
-    from outagewatch.incidents.leader import HostLeadership
+    from outagewatch.incidents.leader import leadership_for
     from outagewatch.incidents.monitor import Monitor
 
     settings = Settings()
     store = _prepare_store(settings)
     monitor = Monitor(store)
-    leadership = HostLeadership(settings.data_dir)
+    leadership = leadership_for(store.engine, settings.data_dir)
     catalog = catalog_service.read_index(store)
     clock = SystemClock()
     console.print(f"detection every {interval:g} s")
