@@ -28,6 +28,9 @@ from outagewatch.context import AppContext
 from outagewatch.incidents.leader import HostLeadership, leadership_for
 from outagewatch.incidents.monitor import Monitor
 from outagewatch.live import LiveHub, read_updates, updates_from_counts
+from outagewatch.notify.accounts import Accounts
+from outagewatch.notify.deliverer import deliver_forever
+from outagewatch.notify.wiring import Wakeup, build_deliverer
 from outagewatch.reports.client import TrustedProxies
 from outagewatch.reports.geo import RegistryCountries
 from outagewatch.reports.identity import ReporterKeys
@@ -37,6 +40,8 @@ from outagewatch.reports.writer import GroupCommitWriter
 from outagewatch.storage.protocol import Store
 from outagewatch.storage.records import RecentCounts
 from outagewatch.storage.sql import SqlStore, make_engine
+from outagewatch.web import accounts as account_pages
+from outagewatch.web import operator as operator_pages
 from outagewatch.web import pages
 from outagewatch.web.rendering import STATIC_DIR, make_templates
 from outagewatch.web.security import SecurityHeaders
@@ -45,6 +50,8 @@ log = logging.getLogger(__name__)
 
 
 LIVE_REFRESH_SECONDS = 0.25  # one cheap query; viewers on other processes wait at most this
+SIGNIN_BURST = 5
+SIGNIN_PER_HOUR = 10
 
 
 def create_app(
@@ -81,6 +88,7 @@ def build_site(
         store=store,
         clock=clock or SystemClock(),
         catalog=catalog_service.read_index(store),
+        accounts=Accounts(store, secret=settings.resolved_secret(), public_url=settings.public_url),
     )
     hub = LiveHub()
 
@@ -102,8 +110,10 @@ def build_site(
             clock=context.clock,
             trusted_proxies=TrustedProxies(settings.trusted_proxies.split(",")),
         )
+        app.state.signin_limiter = _signin_limiter(redis_client)
         writer.start()
         refresher = asyncio.create_task(_refresh_live(context, hub), name="live-refresher")
+        delivery = _start_delivery(context) if settings.run_delivery else None
         detector = (
             asyncio.create_task(_detect(context, writer), name="detector")
             if settings.run_detection
@@ -112,6 +122,9 @@ def build_site(
         try:
             yield
         finally:
+            if delivery is not None:
+                delivery.cancel()
+                context.wake_delivery = _no_wakeup
             if detector is not None:
                 detector.cancel()
             refresher.cancel()
@@ -138,6 +151,8 @@ def build_site(
     app.include_router(v1.router)
     app.include_router(live_api.router)
     app.include_router(pages.router)
+    app.include_router(account_pages.router)
+    app.include_router(operator_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders)
     # Outermost of our middleware, so a report meets as little code as possible on its way.
@@ -154,6 +169,36 @@ def _rate_limiter(settings: Settings, redis_client: redis.Redis | None) -> RateL
         refill_per_second=settings.rate_limit_per_minute / 60,
     )
     return RedisBuckets(redis_client, policy) if redis_client else MemoryBuckets(policy)
+
+
+def _signin_limiter(redis_client: redis.Redis | None) -> RateLimiter:
+    """Sign-in mails per network: a few at once, ten an hour; shared by nodes via Redis."""
+    policy = BucketPolicy(capacity=SIGNIN_BURST, refill_per_second=SIGNIN_PER_HOUR / 3600)
+    if redis_client:
+        return RedisBuckets(redis_client, policy, prefix="ow:signin:")
+    return MemoryBuckets(policy)
+
+
+def _no_wakeup() -> None:
+    return None
+
+
+def _start_delivery(context: AppContext) -> asyncio.Task[None]:
+    """This process's deliverer; every process may run one (claims are atomic)."""
+    wakeup = Wakeup(asyncio.get_running_loop())
+    context.wake_delivery = wakeup.notify
+    deliverer = build_deliverer(
+        context.settings, context.store, context.catalog, context.accounts, context.clock
+    )
+    return asyncio.create_task(
+        deliver_forever(
+            deliverer,
+            context.clock.now,
+            interval_seconds=context.settings.delivery_interval_seconds,
+            wake=wakeup.wait,
+        ),
+        name="deliverer",
+    )
 
 
 def _publish_counts(context: AppContext, hub: LiveHub, counts: dict[int, RecentCounts]) -> None:
@@ -204,9 +249,11 @@ async def _detect(context: AppContext, writer: GroupCommitWriter) -> None:
                 if loop.time() >= next_tick:
                     next_tick = loop.time() + context.settings.detection_interval_seconds
                     try:
-                        await asyncio.to_thread(
+                        changes = await asyncio.to_thread(
                             monitor.tick, context.catalog, now=context.clock.now()
                         )
+                        if changes:
+                            context.wake_delivery()  # their messages were just queued
                     except Exception:
                         log.exception("detection tick failed; retrying")
             await asyncio.sleep(1.0 if traffic is not None else 0.5)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -42,10 +43,40 @@ class Settings(BaseSettings):
     demo: bool = Field(default=False, description="Simulated live traffic (serve --demo)")
     detection_interval_seconds: float = Field(default=5.0, gt=0)
 
+    smtp_host: str | None = Field(
+        default=None, description="Outgoing mail server; empty: mail goes to a local maildir"
+    )
+    smtp_port: int = Field(default=587, gt=0, lt=65536)
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        default="starttls", description="starttls (port 587), tls (port 465) or none"
+    )
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout_seconds: float = Field(default=20.0, gt=0)
+    mail_from: str = Field(default="OutageWatch <alerts@localhost>", description="From address")
+    run_delivery: bool = Field(default=True, description="Deliver notifications in serve")
+    delivery_interval_seconds: float = Field(default=2.0, gt=0)
+    operator_emails: str = Field(
+        default="", description="Comma-separated addresses whose accounts are operators"
+    )
+    allow_private_webhooks: bool = Field(
+        default=False, description="Let webhooks and Apprise URLs reach private addresses"
+    )
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'outagewatch.db').resolve()}"
+
+    def maildir_path(self) -> Path:
+        return self.data_dir / "mail"
+
+    def operators(self) -> frozenset[str]:
+        return frozenset(
+            address.strip().lower()
+            for address in self.operator_emails.split(",")
+            if address.strip()
+        )
 
     def resolved_secret(self) -> bytes:
         """The configured secret, or one generated on first use and kept in the data dir.

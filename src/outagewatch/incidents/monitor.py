@@ -284,6 +284,10 @@ class Monitor:
             spread = self._follow_spread(incident, usual_per_minute=usual_per_minute, now=now)
             if spread != incident:
                 store.update_incident(spread)
+            # In the tick's transaction: the event and its messages commit together.
+            store.enqueue_incident_messages(
+                incident_id=incident_id, service_id=service_id, event="started", now=now
+            )
             return
         if incident is None:
             return
@@ -297,6 +301,9 @@ class Monitor:
             store.add_incident_event(incident.id, IncidentEvent(now, kind, message))
             if after == "ok":
                 updated = replace(updated, state="resolved", resolved_at=now)
+                store.enqueue_incident_messages(
+                    incident_id=incident.id, service_id=service_id, event="recovered", now=now
+                )
         if updated != incident:
             store.update_incident(updated)
 

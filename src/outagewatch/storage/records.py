@@ -81,3 +81,80 @@ class Incident:
     resolved_at: datetime | None
     events: tuple[IncidentEvent, ...] = ()
     affected: dict[str, list[str]] = field(default_factory=dict)  # platform/country -> values
+
+
+# -- Notify me -----------------------------------------------------------------------------
+
+NotifyEvent = Literal["signin", "started", "recovered"]
+OutboxState = Literal["pending", "sent", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    id: int
+    email: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    id: int
+    account_id: int
+    kind: str  # email | webhook | apprise
+    address: str
+    secret: str | None
+    created_at: datetime
+    disabled_at: datetime | None = None
+    disabled_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Follow:
+    id: int
+    account_id: int
+    service_id: int
+    on_start: bool
+    on_recovery: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FollowChoice:
+    """What a follower wants to hear about one service."""
+
+    service_id: int
+    on_start: bool
+    on_recovery: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SigninRequest:
+    """A sign-in link's server side: single use, expires, may carry a pending follow."""
+
+    nonce: str
+    email: str
+    created_at: datetime
+    expires_at: datetime
+    follow: FollowChoice | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """One message to send to one destination; `key` is its idempotency key."""
+
+    id: int
+    key: str
+    event: NotifyEvent
+    kind: str
+    address: str
+    created_at: datetime
+    channel_id: int | None = None
+    account_id: int | None = None
+    service_id: int | None = None
+    incident_id: int | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+    state: OutboxState = "pending"
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    sent_at: datetime | None = None
+    last_error: str | None = None

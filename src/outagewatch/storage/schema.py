@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 
 
@@ -178,4 +179,93 @@ settings_table = Table(
     metadata,
     Column("key", String(60), primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+# -- Notify me -----------------------------------------------------------------------------
+# Personal records: every row here hangs off an account (or, for sign-in links, an address),
+# so deleting an account can remove all of them.
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("email", String(254), nullable=False, unique=True),  # lower-cased
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+# Only a hash of the session token is kept: a leaked database cannot be used to sign in.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+)
+
+signin_requests = Table(
+    "signin_requests",
+    metadata,
+    Column("nonce", String(64), primary_key=True),
+    Column("email", String(254), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("used_at", UtcDateTime()),
+    # A follow asked for before signing in, applied when the link is used (double opt-in).
+    Column("follow_service_id", ForeignKey("services.id")),
+    Column("follow_on_start", Boolean, nullable=False, server_default="0"),
+    Column("follow_on_recovery", Boolean, nullable=False, server_default="0"),
+    Index(None, "email", "created_at"),
+)
+
+channels = Table(
+    "channels",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),  # email | webhook | apprise
+    Column("address", String(1000), nullable=False),
+    Column("secret", String(64)),  # webhooks sign with it
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("disabled_at", UtcDateTime()),
+    Column("disabled_reason", String(300)),
+)
+
+follows = Table(
+    "follows",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("service_id", ForeignKey("services.id"), nullable=False, index=True),
+    Column("on_start", Boolean, nullable=False),
+    Column("on_recovery", Boolean, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("account_id", "service_id"),
+)
+
+# Messages to send, written in the same transaction as the event that causes them, so an
+# event is never without its messages and a message never without its event. `key` is
+# unique: writing the same event twice cannot queue a message twice.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("key", String(160), nullable=False, unique=True),
+    Column("event", String(16), nullable=False),  # signin | started | recovered
+    Column("kind", String(16), nullable=False),  # the channel kind
+    Column("address", String(1000), nullable=False),
+    Column("channel_id", ForeignKey("channels.id", ondelete="CASCADE")),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE")),
+    Column("service_id", ForeignKey("services.id")),
+    Column("incident_id", ForeignKey("incidents.id")),
+    Column("payload", JSON, nullable=False),
+    Column("state", String(16), nullable=False),  # pending | sent | failed
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("lease_until", UtcDateTime()),  # a deliverer is sending it until then
+    Column("leased_by", String(64)),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("sent_at", UtcDateTime()),
+    Column("last_error", String(500)),
+    Index(None, "state", "next_attempt_at"),
 )

@@ -21,15 +21,16 @@ from outagewatch.storage.records import (
 from outagewatch.storage.sql_base import make_engine, unix_minute
 from outagewatch.storage.sql_counts import SqlCounts
 from outagewatch.storage.sql_incidents import SqlIncidents
+from outagewatch.storage.sql_notify import SqlNotify
 
 __all__ = ["SqlStore", "make_engine", "unix_minute"]
 
 HISTORY_STARTED_KEY = "history_started_at"
 
 
-class SqlStore(SqlCounts, SqlIncidents):
-    """Every Store method: counts (sql_counts.py), incidents (sql_incidents.py), and here
-    the catalog, statuses and installation facts."""
+class SqlStore(SqlCounts, SqlIncidents, SqlNotify):
+    """Every Store method: counts (sql_counts.py), incidents (sql_incidents.py), accounts
+    and the outbox (sql_notify.py), and here the catalog, statuses and installation facts."""
 
     # -- catalog ---------------------------------------------------------------------------
 

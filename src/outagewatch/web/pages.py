@@ -22,6 +22,7 @@ from outagewatch.reports.platforms import PLATFORMS
 from outagewatch.reports.service import RateLimitedError, ReportDesk
 from outagewatch.reports.summary import summarise
 from outagewatch.reports.writer import WriterUnavailableError
+from outagewatch.web.accounts import CHOICE_LABELS, SESSION_COOKIE, choice_of
 from outagewatch.web.charts import hourly_chart
 from outagewatch.web.security import same_origin
 
@@ -121,7 +122,9 @@ REPORT_OUTCOMES = {
 
 
 @router.get("/services/{slug}", response_class=HTMLResponse)
-def service_page(request: Request, slug: str, reported: str | None = None) -> HTMLResponse:
+def service_page(
+    request: Request, slug: str, reported: str | None = None, followed: str | None = None
+) -> HTMLResponse:
     context = _context(request)
     service = context.catalog.by_slug.get(slug)
     if service is None:
@@ -135,9 +138,20 @@ def service_page(request: Request, slug: str, reported: str | None = None) -> HT
         summary.hours, title=f"{service.name} reports per hour over the last 24 hours"
     )
     statuses = context.store.statuses()
+    account = context.accounts.session_account(request.cookies.get(SESSION_COOKIE), now=now)
+    follow = (
+        next((f for f in context.store.follows_of(account.id) if f.service_id == service.id), None)
+        if account
+        else None
+    )
     return _render(
         request,
         "service.html",
+        account=account,
+        follow_choice=choice_of(follow.on_start, follow.on_recovery) if follow else None,
+        channel_count=len(context.store.channels_of(account.id)) if account else 0,
+        followed_now=bool(followed) and follow is not None,
+        choice_labels=CHOICE_LABELS,
         service=service,
         category=CATEGORY_BY_SLUG[service.category],
         summary=summary,

@@ -1,0 +1,1 @@
+"""Notify me: accounts, follows, the outbox and the channels that deliver it."""

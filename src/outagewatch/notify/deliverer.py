@@ -1,0 +1,176 @@
+"""The deliverer: claims due messages from the outbox, sends them, records what happened.
+
+Delivery is at-least-once to the transport: a message is leased before it is sent and marked
+sent after, so a process that dies mid-send leaves a lease that expires and another deliverer
+sends it again, with the same idempotency key (the e-mail's Message-ID, the webhook's
+delivery id) for the receiver to drop the copy. Leases make sure that, short of such a
+crash, no two deliverers ever send the same message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from outagewatch.notify.messages import Composer
+from outagewatch.notify.protocol import (
+    ChannelKind,
+    DeliveryError,
+    Destination,
+    Notification,
+    Notifier,
+)
+from outagewatch.storage.protocol import Store
+from outagewatch.storage.records import OutboxItem
+
+log = logging.getLogger(__name__)
+
+# Longer than any send may take (SMTP and webhook timeouts are 20 s and 10 s), so a lease
+# only runs out when its deliverer is gone.
+LEASE = timedelta(seconds=90)
+FIRST_RETRY = timedelta(seconds=30)
+LONGEST_WAIT = timedelta(hours=1)
+MAX_ATTEMPTS = 16  # about half a day of retries before a message is given up
+BATCH = 50
+JITTER_SHARE = 0.2  # of each wait, so messages queued together do not retry together
+
+
+def retry_delay(attempts: int, key: str) -> timedelta:
+    """Exponential backoff with a jitter derived from the key: the same message always
+    waits the same, so tests stay deterministic."""
+    base: timedelta = min(LONGEST_WAIT, FIRST_RETRY * 2 ** max(0, attempts - 1))
+    spread = int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big") / 2**32
+    return base * (1 + JITTER_SHARE * spread)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRound:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.retrying + self.failed
+
+
+class Deliverer:
+    def __init__(
+        self,
+        store: Store,
+        notifiers: Mapping[str, Notifier],
+        composer: Composer,
+        *,
+        worker: str | None = None,
+        concurrency: int = 10,
+    ) -> None:
+        self.store = store
+        self.notifiers = notifiers
+        self.composer = composer
+        self.worker = worker or worker_name()
+        self._sending = asyncio.Semaphore(concurrency)
+
+    async def deliver_due(self, *, now: datetime) -> DeliveryRound:
+        """One round: claim what is due, send it all, record each result."""
+        items = await asyncio.to_thread(self._claim, now)
+        results = await asyncio.gather(*(self._deliver(item, now) for item in items))
+        return DeliveryRound(
+            sent=results.count("sent"),
+            retrying=results.count("retrying"),
+            failed=results.count("failed"),
+        )
+
+    def _claim(self, now: datetime) -> list[OutboxItem]:
+        with self.store.transaction():
+            return self.store.claim_messages(worker=self.worker, now=now, lease=LEASE, limit=BATCH)
+
+    async def _deliver(self, item: OutboxItem, now: datetime) -> str:
+        async with self._sending:
+            try:
+                destination, notification = await asyncio.to_thread(self._prepare, item)
+                notifier = self.notifiers.get(item.kind)
+                if notifier is None:
+                    raise DeliveryError(f"no {item.kind} channel is configured", permanent=False)
+                await notifier.send(destination, notification)
+            except DeliveryError as error:
+                return await asyncio.to_thread(self._record_failure, item, error, now)
+            except Exception as error:  # a bug must not lose the message: retry it later
+                log.exception("delivering message %s failed unexpectedly", item.key)
+                failure = DeliveryError(f"unexpected error: {error!r}", permanent=False)
+                return await asyncio.to_thread(self._record_failure, item, failure, now)
+            await asyncio.to_thread(self._record_sent, item, now)
+            return "sent"
+
+    def _record_sent(self, item: OutboxItem, now: datetime) -> None:
+        self._settle(lambda: self.store.mark_sent(item.id, worker=self.worker, now=now), item)
+
+    def _prepare(self, item: OutboxItem) -> tuple[Destination, Notification]:
+        secret = None
+        if item.kind == "webhook" and item.channel_id is not None:
+            channel = self.store.channel(item.channel_id)
+            secret = channel.secret if channel else None
+        kind: ChannelKind = item.kind  # type: ignore[assignment]  # stored from a ChannelKind
+        destination = Destination(kind=kind, address=item.address, secret=secret)
+        return destination, self.composer.compose(item)
+
+    def _record_failure(self, item: OutboxItem, error: DeliveryError, now: datetime) -> str:
+        if error.permanent or item.attempts >= MAX_ATTEMPTS:
+            reason = error.message if error.permanent else f"gave up: {error.message}"
+            log.warning("message %s failed for good: %s", item.key, reason)
+            self._settle(
+                lambda: self.store.mark_failed(
+                    item.id,
+                    worker=self.worker,
+                    error=reason,
+                    now=now,
+                    disable_channel=error.permanent,
+                ),
+                item,
+            )
+            return "failed"
+        wait = retry_delay(item.attempts, item.key)
+        log.info("message %s will be retried in %s: %s", item.key, wait, error.message)
+        self._settle(
+            lambda: self.store.mark_retry(
+                item.id, worker=self.worker, next_attempt_at=now + wait, error=error.message
+            ),
+            item,
+        )
+        return "retrying"
+
+    def _settle(self, record: Callable[[], bool], item: OutboxItem) -> None:
+        with self.store.transaction():
+            if not record():
+                # Our lease ran out and another deliverer took the message: it decides.
+                log.warning("message %s was taken over by another deliverer", item.key)
+
+
+async def deliver_forever(
+    deliverer: Deliverer,
+    now: Callable[[], datetime],
+    *,
+    interval_seconds: float,
+    wake: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """Rounds every `interval_seconds`, or sooner when `wake` returns (new mail queued here)."""
+    while True:
+        try:
+            await deliverer.deliver_due(now=now())
+        except Exception:
+            log.exception("delivery round failed; retrying")
+        if wake is None:
+            await asyncio.sleep(interval_seconds)
+            continue
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake(), timeout=interval_seconds)

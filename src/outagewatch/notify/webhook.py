@@ -1,0 +1,171 @@
+"""The webhook channel: a signed JSON POST, and the guard that keeps it off private networks."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import ipaddress
+import json
+import socket
+from collections.abc import Mapping
+from datetime import datetime
+
+import httpx
+
+from outagewatch.clock import Clock, SystemClock
+from outagewatch.notify.protocol import DeliveryError, Destination, Notification
+
+USER_AGENT = "OutageWatch-Webhook/1"
+DELIVERY_HEADER = "X-OutageWatch-Delivery"
+TIMESTAMP_HEADER = "X-OutageWatch-Timestamp"
+SIGNATURE_HEADER = "X-OutageWatch-Signature"
+RESOLVE_TIMEOUT_SECONDS = 5.0
+# Request Timeout and Too Many Requests say "later", unlike the rest of the 4xx answers.
+RETRYABLE_CLIENT_ERRORS = frozenset({408, 429})
+
+
+def sign(secret: str, timestamp: int, body: bytes | str) -> str:
+    """The signature header's value. The timestamp is signed too, so a captured request
+    cannot be replayed later with a fresh timestamp."""
+    payload = body.encode() if isinstance(body, str) else body
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256)
+    return f"sha256={digest.hexdigest()}"
+
+
+def verify(
+    secret: str,
+    headers: Mapping[str, str],
+    body: bytes | str,
+    *,
+    now: datetime,
+    tolerance_seconds: float = 300,
+) -> bool:
+    """Whether a received request was signed with `secret` within `tolerance_seconds` of now."""
+    by_name = {name.lower(): value for name, value in headers.items()}
+    try:
+        timestamp = int(by_name[TIMESTAMP_HEADER.lower()])
+        signature = by_name[SIGNATURE_HEADER.lower()]
+    except (KeyError, ValueError):
+        return False
+    if abs(now.timestamp() - timestamp) > tolerance_seconds:
+        return False
+    return hmac.compare_digest(sign(secret, timestamp, body).encode(), signature.encode())
+
+
+def is_public_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped  # ::ffff:10.0.0.1 reaches 10.0.0.1
+    return not (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+        # Also shared address space (100.64.0.0/10), which is neither private nor global.
+        or not address.is_global
+    )
+
+
+async def check_public_host(host: str, *, allow_private: bool) -> None:
+    """Raise a permanent DeliveryError if `host` resolves to any non-public address.
+
+    The check resolves the name, then the HTTP client resolves it again; a hostile DNS server
+    could answer differently the second time (rebinding). Closing that gap means connecting to
+    the checked address itself, which the HTTP clients used here do not offer without
+    replacing their transport.
+    """
+    if allow_private:
+        return
+    try:
+        async with asyncio.timeout(RESOLVE_TIMEOUT_SECONDS):
+            answers = await asyncio.get_running_loop().getaddrinfo(
+                host, None, type=socket.SOCK_STREAM
+            )
+    except OSError as error:  # also TimeoutError, and gaierror: DNS may be down for a while
+        raise DeliveryError(f"cannot resolve {host}: {error}", permanent=False) from error
+    for *_, socket_address in answers:
+        address = ipaddress.ip_address(str(socket_address[0]).partition("%")[0])
+        if not is_public_address(address):
+            raise DeliveryError(
+                f"{host} resolves to {address}, a private or reserved address; "
+                "only public hosts may receive notifications",
+                permanent=True,
+            )
+
+
+async def check_public_url(url: str, *, allow_private: bool) -> None:
+    """Raise a permanent DeliveryError unless `url` is http(s) and, unless `allow_private`,
+    its host resolves only to public addresses."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as error:
+        raise DeliveryError(f"not a valid URL: {error}", permanent=True) from error
+    # Checked even when private addresses are allowed: no other scheme can be delivered.
+    if parsed.scheme not in ("http", "https"):
+        raise DeliveryError(f"only http and https URLs can be used, not {url!r}", permanent=True)
+    if not parsed.raw_host:
+        raise DeliveryError(f"the URL has no host: {url!r}", permanent=True)
+    # raw_host is the IDNA form the HTTP client connects to, so both resolve the same name.
+    await check_public_host(parsed.raw_host.decode("ascii"), allow_private=allow_private)
+
+
+class WebhookNotifier:
+    def __init__(
+        self,
+        *,
+        timeout_seconds: float = 10.0,
+        allow_private: bool = False,
+        clock: Clock | None = None,
+    ) -> None:
+        self._timeout_seconds = timeout_seconds
+        self._allow_private = allow_private
+        self._clock = clock or SystemClock()
+
+    async def send(self, destination: Destination, notification: Notification) -> None:
+        await check_public_url(destination.address, allow_private=self._allow_private)
+        if not destination.secret:
+            raise DeliveryError("the webhook has no signing secret", permanent=True)
+        body = json.dumps(notification.data, separators=(",", ":"), sort_keys=True).encode()
+        timestamp = int(self._clock.now().timestamp())
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            DELIVERY_HEADER: notification.key,
+            TIMESTAMP_HEADER: str(timestamp),
+            SIGNATURE_HEADER: sign(destination.secret, timestamp, body),
+        }
+        try:
+            # A client per send: sends are seconds apart at most, and a shared client would
+            # be tied to one event loop and need closing by whoever owns the notifier.
+            async with httpx.AsyncClient(
+                timeout=self._timeout_seconds, follow_redirects=False
+            ) as client:
+                response = await client.post(destination.address, content=body, headers=headers)
+        except httpx.TimeoutException as error:
+            raise DeliveryError(
+                f"the webhook did not answer within {self._timeout_seconds:g} s", permanent=False
+            ) from error
+        except httpx.HTTPError as error:
+            raise DeliveryError(
+                f"the webhook is unreachable: {type(error).__name__}: {error}", permanent=False
+            ) from error
+        _raise_unless_accepted(response)
+
+
+def _raise_unless_accepted(response: httpx.Response) -> None:
+    status = response.status_code
+    if 200 <= status < 300:
+        return
+    answer = f"the webhook answered {status} {response.reason_phrase}"
+    if 300 <= status < 400:
+        # A redirect is not followed: it could lead past the address check to a private host.
+        location = response.headers.get("Location", "nowhere")
+        raise DeliveryError(
+            f"{answer}, redirecting to {location}; redirects are not followed, "
+            "so the webhook URL needs updating",
+            permanent=False,
+        )
+    permanent = 400 <= status < 500 and status not in RETRYABLE_CLIENT_ERRORS
+    raise DeliveryError(answer, permanent=permanent)
