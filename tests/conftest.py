@@ -20,6 +20,7 @@ from outagewatch.clock import FixedClock
 from outagewatch.config import Settings
 from outagewatch.storage import migrate, schema
 from outagewatch.storage.sql import SqlStore, make_engine
+from tests.mailserver import MailServer
 
 # Hypothesis's per-example deadline is a wall-clock assertion, and these machines are shared:
 # a busy neighbour must not fail a test. Tests check behaviour, benchmarks check speed.
@@ -122,3 +123,10 @@ def client(loaded_store: SqlStore, clock: FixedClock, tmp_path: Path) -> Iterato
     app = create_app(settings, store=loaded_store, clock=clock)
     with TestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def mail_server() -> Iterator[MailServer]:
+    """A real SMTP server on a free local port, collecting what it receives."""
+    with MailServer() as server:
+        yield server

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+import time
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from outagewatch.storage.records import NewReport
@@ -46,3 +48,15 @@ def add_reports(
                 for index, at in enumerate(times)
             ]
         )
+
+
+def eventually(condition: Callable[[], bool], *, timeout: float = 10.0) -> bool:
+    """Whether `condition` comes true within `timeout` seconds, checking every 50 ms: for
+    work another thread finishes (a bounded wait, never a fixed sleep)."""
+    pause = threading.Event()  # never set: its wait() is a bounded pause
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() >= deadline:
+            return False
+        pause.wait(0.05)
+    return True

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,3 +83,26 @@ def _wait_until_serving(server: ServerProcess) -> None:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 server.process.wait(timeout=0.2)
     raise RuntimeError("server did not start in time")
+
+
+@contextlib.contextmanager
+def serving_in_thread(app: object, port: int) -> Iterator[str]:
+    """Serve an app built in this process (a fixed clock, a test's store) over real HTTP."""
+    import threading
+
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning", lifespan="on"))  # type: ignore[arg-type]
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    pause = threading.Event()  # never set: its wait() is a bounded pause
+    for _ in range(200):  # up to 10 s for the server to start
+        if server.started or not thread.is_alive():
+            break
+        pause.wait(0.05)
+    assert server.started, "the server did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -6,13 +6,11 @@ itself, so an hour of outage and recovery takes no waiting at all.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from outagewatch.app import create_app
 from outagewatch.catalog.search import CatalogIndex
@@ -21,7 +19,7 @@ from outagewatch.config import Settings
 from outagewatch.incidents.monitor import Monitor
 from outagewatch.storage.sql import SqlStore
 from tests.helpers import add_reports
-from tests.serving import free_port
+from tests.serving import free_port, serving_in_thread
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -32,19 +30,8 @@ def site(loaded_store: SqlStore, clock: FixedClock, tmp_path: Path) -> Iterator[
     settings = Settings(
         data_dir=tmp_path, public_url=f"http://127.0.0.1:{port}", run_detection=False
     )
-    app = create_app(settings, store=loaded_store, clock=clock)
-    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    pause = threading.Event()  # never set: its wait() is a bounded pause
-    for _ in range(200):  # up to 10 s for the server to start
-        if server.started or not thread.is_alive():
-            break
-        pause.wait(0.05)
-    assert server.started, "the server did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving_in_thread(create_app(settings, store=loaded_store, clock=clock), port) as url:
+        yield url
 
 
 @pytest.mark.browser

@@ -7,14 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.mailserver import MailServer
 from tests.webhook_receiver import WebhookReceiver
-
-
-@pytest.fixture
-def mail_server() -> Iterator[MailServer]:
-    with MailServer() as server:
-        yield server
 
 
 @pytest.fixture

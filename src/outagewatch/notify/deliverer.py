@@ -79,12 +79,13 @@ class Deliverer:
         self.notifiers = notifiers
         self.composer = composer
         self.worker = worker or worker_name()
-        self._sending = asyncio.Semaphore(concurrency)
+        self.concurrency = concurrency
 
     async def deliver_due(self, *, now: datetime) -> DeliveryRound:
         """One round: claim what is due, send it all, record each result."""
         items = await asyncio.to_thread(self._claim, now)
-        results = await asyncio.gather(*(self._deliver(item, now) for item in items))
+        sending = asyncio.Semaphore(self.concurrency)  # per round: a semaphore is loop-bound
+        results = await asyncio.gather(*(self._deliver(item, now, sending) for item in items))
         return DeliveryRound(
             sent=results.count("sent"),
             retrying=results.count("retrying"),
@@ -95,8 +96,8 @@ class Deliverer:
         with self.store.transaction():
             return self.store.claim_messages(worker=self.worker, now=now, lease=LEASE, limit=BATCH)
 
-    async def _deliver(self, item: OutboxItem, now: datetime) -> str:
-        async with self._sending:
+    async def _deliver(self, item: OutboxItem, now: datetime, sending: asyncio.Semaphore) -> str:
+        async with sending:
             try:
                 destination, notification = await asyncio.to_thread(self._prepare, item)
                 notifier = self.notifiers.get(item.kind)

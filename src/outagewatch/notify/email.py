@@ -22,6 +22,10 @@ from outagewatch.notify.protocol import DeliveryError, Destination, Notification
 
 SmtpSecurity = Literal["starttls", "tls", "none"]
 
+# RFC 5322's hard line limit, not the 78-character soft one: at 78, a long unsubscribe URL is
+# folded into RFC 2047 encoded words, which mail clients do not read as a URL.
+MAIL_POLICY = policy.SMTP.clone(max_line_length=998)
+
 # Characters kept as they are in the Message-ID's left part; every other byte becomes =XX.
 # Escaping (rather than replacing with one filler character) keeps distinct keys distinct, so
 # a receiver that drops duplicates by Message-ID never drops a different notification.
@@ -43,7 +47,7 @@ def build_email(
     """The message as every mail transport sends it: text and HTML alternatives."""
     if "\r" in to or "\n" in to:
         raise ValueError(f"an e-mail address cannot span lines: {to!r}")
-    message = EmailMessage(policy=policy.SMTP)
+    message = EmailMessage(policy=MAIL_POLICY)
     # Python 3.11 writes a line break in a header value as it is, which would let a subject
     # add headers; a subject reads the same on one line.
     message["Subject"] = " ".join(notification.subject.split())
