@@ -43,3 +43,25 @@ def test_migrate_creates_the_database_and_loads_the_catalog(
     assert "0 added, 0 updated" in second.output
     store = SqlStore(make_engine(f"sqlite:///{tmp_path / 'data' / 'outagewatch.db'}"))
     assert len(store.list_services()) >= 1400
+
+
+def test_mail_list_shows_the_local_mailbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    from outagewatch.notify.email import MaildirNotifier
+    from outagewatch.notify.protocol import Destination, Notification
+
+    monkeypatch.setenv("OUTAGEWATCH_DATA_DIR", str(tmp_path))
+    mailbox = MaildirNotifier(tmp_path / "mail", sender="OutageWatch <alerts@localhost>")
+    asyncio.run(
+        mailbox.send(
+            Destination(kind="email", address="ada@example.org"),
+            Notification(key="k1", subject="Your link", text="Open http://x/y", html="<p>x</p>"),
+        )
+    )
+
+    result = runner.invoke(app, ["mail", "list", "--full"])
+
+    assert result.exit_code == 0, result.output
+    assert "ada@example.org" in result.stdout and "Your link" in result.stdout
+    assert "Open http://x/y" in result.stdout

@@ -23,6 +23,8 @@ from outagewatch.storage.sql import SqlStore, make_engine
 app = typer.Typer(help="OutageWatch: crowd-sourced outage tracking.", no_args_is_help=True)
 catalog_app = typer.Typer(help="The catalog of services.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
+mail_app = typer.Typer(help="The local mailbox (no SMTP configured).", no_args_is_help=True)
+app.add_typer(mail_app, name="mail")
 console = Console(stderr=True)
 
 
@@ -176,6 +178,46 @@ def worker(
             for change in changes:
                 console.print(f"{change.service_id}: {change.before} -> {change.after}")
         time.sleep(interval)
+
+
+@app.command()
+def deliver(
+    interval: Annotated[float, typer.Option(help="Seconds between delivery rounds")] = 2.0,
+) -> None:
+    """Send queued notifications (for deployments whose web processes set RUN_DELIVERY=false;
+    any number may run side by side: each message is claimed by one)."""
+    import asyncio
+
+    from outagewatch.notify.accounts import Accounts
+    from outagewatch.notify.deliverer import deliver_forever
+    from outagewatch.notify.wiring import build_deliverer
+
+    settings = Settings()
+    store = _prepare_store(settings)
+    clock = SystemClock()
+    accounts = Accounts(store, secret=settings.resolved_secret(), public_url=settings.public_url)
+    deliverer = build_deliverer(settings, store, catalog_service.read_index(store), accounts, clock)
+    where = settings.smtp_host or settings.maildir_path()
+    console.print(f"delivering every {interval:g} s as {deliverer.worker}; e-mail to {where}")
+    asyncio.run(deliver_forever(deliverer, clock.now, interval_seconds=interval))
+
+
+@mail_app.command("list")
+def mail_list(
+    limit: Annotated[int, typer.Option(min=1, help="How many, newest first")] = 20,
+    full: Annotated[bool, typer.Option(help="Print each message's text")] = False,
+) -> None:
+    """The local mailbox, where e-mail goes while no SMTP server is configured."""
+    from outagewatch.notify.email import read_maildir
+
+    settings = Settings()
+    mails = read_maildir(settings.maildir_path(), limit)
+    if not mails:
+        console.print(f"no mail in {settings.maildir_path()}")
+    for mail in mails:
+        typer.echo(f"{mail.received_at:%Y-%m-%d %H:%M:%S}  {mail.to:32} {mail.subject}")
+        if full:
+            typer.echo(mail.text.rstrip() + "\n")
 
 
 @app.command()

@@ -7,6 +7,7 @@ from datetime import timedelta
 from outagewatch.catalog.search import CatalogIndex
 from outagewatch.clock import FixedClock
 from outagewatch.incidents.monitor import Monitor
+from outagewatch.storage.records import FollowChoice
 from outagewatch.storage.sql import SqlStore
 from tests.helpers import add_reports, service_id
 
@@ -141,3 +142,37 @@ def test_the_timeline_says_which_platforms_and_countries_are_affected_and_which_
         "Back to normal in United States; still affected in United Kingdom."
     )
     assert incident.affected == {"platform": ["ios"], "country": ["GB"]}
+
+
+def test_followers_are_queued_a_message_when_problems_start_and_when_they_end(
+    loaded_store: SqlStore, clock: FixedClock
+) -> None:
+    discord = service_id(loaded_store, "discord")
+    with loaded_store.transaction():
+        for email, on_start, on_recovery in (
+            ("start@example.org", True, False),
+            ("back@example.org", False, True),
+        ):
+            account = loaded_store.account_for_email(email, now=clock.now())
+            loaded_store.add_channel(
+                account.id, kind="email", address=email, secret=None, now=clock.now()
+            )
+            loaded_store.follow(
+                account.id, FollowChoice(discord, on_start, on_recovery), now=clock.now()
+            )
+    monitor = Monitor(loaded_store)
+    _burst(loaded_store, clock, 300)
+
+    _tick(loaded_store, clock, monitor)
+    at_start = [(m.event, m.address) for m in loaded_store.messages()]
+    for _ in range(8):
+        clock.advance(timedelta(minutes=5))
+        _tick(loaded_store, clock, monitor)
+
+    assert at_start == [("started", "start@example.org")]
+    assert [(m.event, m.address) for m in loaded_store.messages()] == [
+        ("started", "start@example.org"),
+        ("recovered", "back@example.org"),
+    ]
+    (incident,) = loaded_store.incidents_of(discord, limit=5)
+    assert {m.incident_id for m in loaded_store.messages()} == {incident.id}

@@ -242,3 +242,16 @@ def test_a_signin_mail_carries_a_link_that_signs_in_once(
     assert [c.kind for c in store.channels_of(signed_in.account.id)] == ["email"]
     with pytest.raises(InvalidLinkError):
         accounts.confirm(link.group(1), now=T0 + timedelta(minutes=14))
+
+
+def test_old_sign_in_links_are_forgotten(store: SqlStore, mail_server: MailServer) -> None:
+    accounts = _accounts(store)
+    accounts.request_signin("ada@example.org", now=T0)
+    deliverer = _deliverer(store, mail_server)
+
+    _deliver(deliverer, T0)
+    kept = store.signin_requests_since("ada@example.org", since=T0)
+    _deliver(deliverer, T0 + timedelta(days=1, minutes=16))
+
+    assert kept == 1
+    assert store.signin_requests_since("ada@example.org", since=T0) == 0

@@ -40,6 +40,10 @@ LONGEST_WAIT = timedelta(hours=1)
 MAX_ATTEMPTS = 16  # about half a day of retries before a message is given up
 BATCH = 50
 JITTER_SHARE = 0.2  # of each wait, so messages queued together do not retry together
+HOUSEKEEPING_EVERY = timedelta(hours=1)
+# Used and expired sign-in links are personal data with no more use after a day (the
+# per-address limit looks back one hour).
+SIGNIN_LINKS_KEPT = timedelta(days=1)
 
 
 def retry_delay(attempts: int, key: str) -> timedelta:
@@ -80,9 +84,13 @@ class Deliverer:
         self.composer = composer
         self.worker = worker or worker_name()
         self.concurrency = concurrency
+        self._housekept_at: datetime | None = None
 
     async def deliver_due(self, *, now: datetime) -> DeliveryRound:
         """One round: claim what is due, send it all, record each result."""
+        if self._housekept_at is None or now - self._housekept_at >= HOUSEKEEPING_EVERY:
+            await asyncio.to_thread(self._forget_old_links, now)
+            self._housekept_at = now
         items = await asyncio.to_thread(self._claim, now)
         sending = asyncio.Semaphore(self.concurrency)  # per round: a semaphore is loop-bound
         results = await asyncio.gather(*(self._deliver(item, now, sending) for item in items))
@@ -91,6 +99,10 @@ class Deliverer:
             retrying=results.count("retrying"),
             failed=results.count("failed"),
         )
+
+    def _forget_old_links(self, now: datetime) -> None:
+        with self.store.transaction():
+            self.store.prune_signin_requests(before=now - SIGNIN_LINKS_KEPT)
 
     def _claim(self, now: datetime) -> list[OutboxItem]:
         with self.store.transaction():
