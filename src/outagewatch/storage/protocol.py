@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from outagewatch.catalog.model import Category, Service
+from outagewatch.storage.protocol_official import OfficialStore
 from outagewatch.storage.records import (
     Account,
     CatalogSync,
@@ -114,7 +115,7 @@ class NotifyStore(Protocol):
     ) -> list[OutboxItem]: ...
 
 
-class Store(NotifyStore, Protocol):
+class Store(NotifyStore, OfficialStore, Protocol):
     def transaction(self) -> AbstractContextManager[None]:
         """Everything inside commits together or not at all."""
         ...

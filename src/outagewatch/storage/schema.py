@@ -99,6 +99,7 @@ reports = Table(
     # "brigade" (its network sent more than its share of the minute).
     Column("uncounted_reason", String(16)),
     Column("comment", String(280)),
+    Column("hidden_at", UtcDateTime()),  # an operator hid it (abuse); no longer counted
     Index(None, "service_id", "received_at"),
 )
 
@@ -161,6 +162,7 @@ incidents = Table(
     Column("resolved_at", UtcDateTime()),
     # Platforms and countries currently affected, so the timeline can say what changed.
     Column("affected", JSON, nullable=False, server_default="{}"),
+    Column("review", String(16)),  # an operator's verdict: confirmed | false_alarm
     Index(None, "service_id", "state"),
 )
 
@@ -191,6 +193,7 @@ accounts = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("email", String(254), nullable=False, unique=True),  # lower-cased
     Column("created_at", UtcDateTime(), nullable=False),
+    Column("role", String(16)),  # operator, or none
 )
 
 # Only a hash of the session token is kept: a leaked database cannot be used to sign in.
@@ -268,4 +271,107 @@ outbox = Table(
     Column("sent_at", UtcDateTime()),
     Column("last_error", String(500)),
     Index(None, "state", "next_attempt_at"),
+)
+
+# -- Official status pages, probes, social signals --------------------------------------------
+
+# One row per service whose official status we read: where, how it went, when to look again.
+official_sources = Table(
+    "official_sources",
+    metadata,
+    Column("service_id", ForeignKey("services.id"), primary_key=True),
+    Column("kind", String(16), nullable=False),  # statuspage | feed
+    Column("url", String(500), nullable=False),
+    Column("etag", String(300)),
+    Column("last_modified", String(100)),
+    Column("checked_at", UtcDateTime()),
+    Column("ok_at", UtcDateTime()),  # the last successful read
+    Column("next_check_at", UtcDateTime(), nullable=False),
+    Column("failures", Integer, nullable=False, server_default="0"),  # in a row
+    Column("last_error", String(500)),
+    # What the service says of itself: none | minor | major | critical | maintenance | unknown
+    Column("indicator", String(16)),
+    Column("description", String(300)),
+    Index(None, "next_check_at"),
+)
+
+# Each update of an official incident, as published; shown on our timelines as statements.
+official_statements = Table(
+    "official_statements",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("service_id", ForeignKey("services.id"), nullable=False),
+    Column("update_key", String(200), nullable=False),  # stable id of the update at the source
+    Column("incident_key", String(200), nullable=False),
+    Column("incident_name", String(300), nullable=False),
+    Column("status", String(32), nullable=False),  # investigating | ... | resolved
+    Column("impact", String(16)),
+    Column("body", Text, nullable=False),
+    Column("link", String(500)),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("fetched_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("service_id", "update_key"),
+    Index(None, "service_id", "at"),
+)
+
+# The latest HTTP probe of each probed service's website.
+probe_results = Table(
+    "probe_results",
+    metadata,
+    Column("service_id", ForeignKey("services.id"), primary_key=True),
+    Column("checked_at", UtcDateTime(), nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("status_code", Integer),
+    Column("elapsed_ms", Integer),
+    Column("tls_valid", Boolean),
+    Column("tls_expires_at", UtcDateTime()),
+    Column("error", String(300)),
+    Column("changed_at", UtcDateTime(), nullable=False),  # when `ok` last flipped
+)
+
+# Mentions counted by external collectors ("#tiktokdown"), per service, source and minute.
+mention_counts = Table(
+    "mention_counts",
+    metadata,
+    Column("service_id", ForeignKey("services.id"), primary_key=True),
+    Column("source", String(40), primary_key=True),
+    Column("minute", Integer, primary_key=True),
+    Column("mentions", Integer, nullable=False),
+    Index(None, "minute"),
+)
+
+# Tokens for machine clients (signal collectors); only a hash is kept.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("name", String(80), nullable=False),
+    Column("scope", String(40), nullable=False),  # mentions
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime()),
+)
+
+# -- Operators ------------------------------------------------------------------------------
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(254), nullable=False),  # an operator's address, or "cli:<user>"
+    Column("action", String(60), nullable=False),
+    Column("target", String(200), nullable=False),
+    Column("details", JSON, nullable=False),
+    Index(None, "at"),
+)
+
+# Operator edits of catalog entries and per-service thresholds. Kept apart from `services`,
+# which the catalog file rewrites on every start: an edit here survives that.
+service_overrides = Table(
+    "service_overrides",
+    metadata,
+    Column("service_id", ForeignKey("services.id"), primary_key=True),
+    Column("fields", JSON, nullable=False),  # name, description, url, status_page, ...
+    Column("thresholds", JSON, nullable=False),  # e.g. {"min_reports_possible": 25}
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
