@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from outagewatch.catalog import data_file
@@ -20,5 +21,17 @@ def load_into_store(store: Store, *, now: datetime) -> CatalogSync:
     return result
 
 
+# Operator edits that may replace a catalog field (see operators.actions.EDITABLE_FIELDS).
+EDITABLE = frozenset({"name", "description", "url", "status_page"})
+
+
 def read_index(store: Store) -> CatalogIndex:
-    return CatalogIndex(store.list_services())
+    """The catalog as served: the curated file's entries with operators' edits over them."""
+    overrides = store.overrides()
+    services = [
+        replace(service, **{k: v for k, v in overrides[service.id].fields.items() if k in EDITABLE})
+        if service.id in overrides
+        else service
+        for service in store.list_services()
+    ]
+    return CatalogIndex(services)

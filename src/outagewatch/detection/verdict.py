@@ -43,6 +43,29 @@ class Decision:
     evidence: Evidence
 
 
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Opening bars per service, shape (services,): the rules' own numbers, except where an
+    operator set a service's own or corroborating signals lowered the number of reports."""
+
+    possible_ratio: Floats
+    possible_min_reports: Floats
+    major_ratio: Floats
+    major_min_reports: Floats
+
+    @classmethod
+    def uniform(cls, rules: Rules, services: int) -> Thresholds:
+        def filled(value: float) -> Floats:
+            return np.full(services, value, dtype=np.float64)
+
+        return cls(
+            possible_ratio=filled(rules.possible_ratio),
+            possible_min_reports=filled(rules.possible_min_reports),
+            major_ratio=filled(rules.major_ratio),
+            major_min_reports=filled(rules.major_min_reports),
+        )
+
+
 def tail_probability(observed: Floats, expected: Floats, dispersion: float) -> Floats:
     """P(X >= observed) for X ~ negative binomial with the given mean and extra variance.
 
@@ -73,6 +96,7 @@ def decide(
     rules: Rules,
     light_networks: Floats | None = None,
     window_minutes: list[float] | None = None,
+    thresholds: Thresholds | None = None,
 ) -> Decision:
     """The next state of each service.
 
@@ -84,7 +108,9 @@ def decide(
     light_networks: shape (services, windows): how many networks those light reports came
     from (NaN or None where unknown).
     window_minutes: the windows' real lengths where data is coarser than Rules.windows.
+    thresholds: per-service opening bars; None: the rules' for every service.
     """
+    bars = thresholds or Thresholds.uniform(rules, observed.shape[0])
     if pending_minutes is None:
         pending_minutes = np.zeros(observed.shape[0])
     observed = observed.astype(np.float64)
@@ -102,14 +128,14 @@ def decide(
     probability = tail_probability(observed, expected, rules.dispersion)
 
     possible_hit = (
-        (ratio >= rules.possible_ratio)
+        (ratio >= bars.possible_ratio[:, None])
         & (probability <= rules.possible_probability)
-        & (observed >= rules.possible_min_reports)
+        & (observed >= bars.possible_min_reports[:, None])
     )
     major_hit = (
-        (ratio >= rules.major_ratio)
+        (ratio >= bars.major_ratio[:, None])
         & (probability <= rules.major_probability)
-        & (observed >= rules.major_min_reports)
+        & (observed >= bars.major_min_reports[:, None])
     )
     short = np.array(
         [w <= rules.calm_window for w in rules.windows]
@@ -139,7 +165,7 @@ def decide(
         possible_hit[:, short].any(axis=1),
         major_hit[:, short].any(axis=1),
     )
-    quiet = (ratio < rules.calm_ratio) | (observed < rules.possible_min_reports)
+    quiet = (ratio < rules.calm_ratio) | (observed < bars.possible_min_reports[:, None])
     calm_now = quiet[:, short].all(axis=1)
 
     calm = np.where(calm_now, calm_minutes + step_minutes, 0.0)

@@ -19,6 +19,7 @@ WEBHOOK_EVENTS = {
     "started": "service.problems_started",
     "recovered": "service.recovered",
     "signin": "account.signin",
+    "update": "incident.update",
 }
 
 
@@ -107,6 +108,8 @@ class Composer:
         name = service.name if service else "A service you follow"
         if item.event == "recovered":
             return f"{name} is back online"
+        if item.event == "update":
+            return f"{name}: an update on the incident"
         severity = status_label(incident.severity) if incident else "Problems"
         since = f" since {_clock_time(incident.started_at)}" if incident else ""
         return f"{name}: {severity}{since}"
@@ -142,4 +145,6 @@ class Composer:
                 ],
             }
             data["status"] = "ok" if incident.state == "resolved" else incident.severity
+        if item.event == "update":
+            data["message"] = item.payload.get("message", "")
         return data

@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from outagewatch.catalog.model import Category, Service
 from outagewatch.storage.protocol_official import OfficialStore
+from outagewatch.storage.protocol_operators import OperatorStore, SignalStore
 from outagewatch.storage.records import (
     Account,
     CatalogSync,
@@ -89,9 +90,17 @@ class NotifyStore(Protocol):
         ...
 
     def enqueue_incident_messages(
-        self, *, incident_id: int, service_id: int, event: NotifyEvent, now: datetime
+        self,
+        *,
+        incident_id: int,
+        service_id: int,
+        event: NotifyEvent,
+        now: datetime,
+        update_id: int | None = None,
+        payload: dict[str, Any] | None = None,
     ) -> int:
-        """Queue one message per working channel of each follower who wants this event."""
+        """Queue one message per working channel of each follower who wants this event
+        (`update_id` tells an incident's updates apart; `payload` travels with them)."""
         ...
 
     def claim_messages(
@@ -115,7 +124,7 @@ class NotifyStore(Protocol):
     ) -> list[OutboxItem]: ...
 
 
-class Store(NotifyStore, OfficialStore, Protocol):
+class Store(NotifyStore, OfficialStore, OperatorStore, SignalStore, Protocol):
     def transaction(self) -> AbstractContextManager[None]:
         """Everything inside commits together or not at all."""
         ...
@@ -222,7 +231,13 @@ class Store(NotifyStore, OfficialStore, Protocol):
 
     def update_incident(self, incident: Incident) -> None: ...
 
-    def add_incident_event(self, incident_id: int, event: IncidentEvent) -> None: ...
+    def add_incident_event(self, incident_id: int, event: IncidentEvent) -> int:
+        """Add a line to an incident's timeline; its id."""
+        ...
+
+    def timeline_marks(self, service_ids: Sequence[int]) -> dict[int, int]:
+        """Per service, a number that changes whenever one of its timelines gets a line."""
+        ...
 
     def incidents_of(self, service_id: int, *, limit: int) -> list[Incident]:
         """A service's incidents, newest first, with their timelines."""

@@ -81,11 +81,12 @@ class Incident:
     resolved_at: datetime | None
     events: tuple[IncidentEvent, ...] = ()
     affected: dict[str, list[str]] = field(default_factory=dict)  # platform/country -> values
+    review: str | None = None  # an operator's verdict: confirmed | false_alarm
 
 
 # -- Notify me -----------------------------------------------------------------------------
 
-NotifyEvent = Literal["signin", "started", "recovered"]
+NotifyEvent = Literal["signin", "started", "recovered", "update"]
 OutboxState = Literal["pending", "sent", "failed"]
 
 
@@ -94,6 +95,7 @@ class Account:
     id: int
     email: str
     created_at: datetime
+    role: str | None = None  # "operator", or None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import (
     Connection,
+    func,
     insert,
     select,
     update,
@@ -42,13 +44,37 @@ class SqlIncidents(SqlBase):
                 update(table).where(table.c.id == incident.id).values(_incident_values(incident))
             )
 
-    def add_incident_event(self, incident_id: int, event: IncidentEvent) -> None:
+    def add_incident_event(self, incident_id: int, event: IncidentEvent) -> int:
         with self._connection(writes=True) as connection:
-            connection.execute(
+            result = connection.execute(
                 insert(schema.incident_events).values(
                     incident_id=incident_id, at=event.at, kind=event.kind, message=event.message
                 )
             )
+            return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def timeline_marks(self, service_ids: Sequence[int]) -> dict[int, int]:
+        """A number per service that grows whenever its timelines get a new line (an event
+        of one of its incidents, or an official statement): open pages compare it to know
+        when to fetch the timeline again."""
+        incidents, events = schema.incidents, schema.incident_events
+        statements = schema.official_statements
+        ids = list(service_ids)
+        marks: dict[int, int] = {}
+        with self._connection() as connection:
+            for query in (
+                select(incidents.c.service_id, func.max(events.c.id))
+                .join(events, events.c.incident_id == incidents.c.id)
+                .where(incidents.c.service_id.in_(ids))
+                .group_by(incidents.c.service_id),
+                select(statements.c.service_id, func.max(statements.c.id))
+                .where(statements.c.service_id.in_(ids))
+                .group_by(statements.c.service_id),
+            ):
+                for service_id, mark in connection.execute(query):
+                    # Two id sequences: combine so that a growth of either shows.
+                    marks[int(service_id)] = marks.get(int(service_id), 0) * 1_000_003 + int(mark)
+        return marks
 
     def incidents_of(self, service_id: int, *, limit: int) -> list[Incident]:
         table = schema.incidents
@@ -95,6 +121,7 @@ def _incident_values(incident: Incident) -> dict[str, Any]:
         "peak_reports": incident.peak_reports,
         "resolved_at": incident.resolved_at,
         "affected": incident.affected,
+        "review": incident.review,
     }
 
 
@@ -110,4 +137,5 @@ def _incident_from_row(row: Any) -> Incident:
         peak_reports=row["peak_reports"],
         resolved_at=row["resolved_at"],
         affected=dict(row["affected"] or {}),
+        review=row["review"],
     )

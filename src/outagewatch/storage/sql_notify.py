@@ -47,13 +47,13 @@ class SqlNotify(SqlBase):
                 .on_conflict_do_nothing(index_elements=["email"])
             )
             row = connection.execute(select(table).where(table.c.email == email)).one()
-            return Account(row.id, row.email, row.created_at)
+            return Account(row.id, row.email, row.created_at, row.role)
 
     def account(self, account_id: int) -> Account | None:
         table = schema.accounts
         with self._connection() as connection:
             row = connection.execute(select(table).where(table.c.id == account_id)).first()
-        return None if row is None else Account(row.id, row.email, row.created_at)
+        return None if row is None else Account(row.id, row.email, row.created_at, row.role)
 
     def delete_account(self, account_id: int) -> None:
         account = self.account(account_id)
@@ -101,7 +101,7 @@ class SqlNotify(SqlBase):
         )
         with self._connection() as connection:
             row = connection.execute(query).first()
-        return None if row is None else Account(row.id, row.email, row.created_at)
+        return None if row is None else Account(row.id, row.email, row.created_at, row.role)
 
     def end_session(self, token_hash: str) -> None:
         table = schema.sessions
@@ -273,13 +273,26 @@ class SqlNotify(SqlBase):
             return connection.execute(statement).first() is not None
 
     def enqueue_incident_messages(
-        self, *, incident_id: int, service_id: int, event: NotifyEvent, now: datetime
+        self,
+        *,
+        incident_id: int,
+        service_id: int,
+        event: NotifyEvent,
+        now: datetime,
+        update_id: int | None = None,
+        payload: dict[str, Any] | None = None,
     ) -> int:
         """One message per (follower's working channel) of the service, in the caller's
         transaction; the unique key makes a repeated event queue nothing new."""
         follows, channels, outbox = schema.follows, schema.channels, schema.outbox
-        wants = follows.c.on_recovery if event == "recovered" else follows.c.on_start
-        key = literal(f"incident:{incident_id}:{event}:") + cast(channels.c.id, String)
+        wants = {
+            "recovered": follows.c.on_recovery,
+            "started": follows.c.on_start,
+            # An operator's update goes to everyone who follows the service at all.
+            "update": or_(follows.c.on_start, follows.c.on_recovery),
+        }[event]
+        event_key = event if update_id is None else f"{event}-{update_id}"
+        key = literal(f"incident:{incident_id}:{event_key}:") + cast(channels.c.id, String)
         rows = select(
             key,
             literal(event),
@@ -289,7 +302,7 @@ class SqlNotify(SqlBase):
             channels.c.account_id,
             literal(service_id),
             literal(incident_id),
-            literal({}, JSON()),
+            literal(payload or {}, JSON()),
             literal("pending"),
             literal(0),
             literal(now, schema.UtcDateTime()),

@@ -1,0 +1,1 @@
+"""Operators: actions from /admin and the CLI, each with its audit line."""
