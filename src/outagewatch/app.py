@@ -20,6 +20,7 @@ from starlette.types import ASGIApp
 from outagewatch import __version__, demo
 from outagewatch.api import live as live_api
 from outagewatch.api import openapi, v1
+from outagewatch.api import signals as signals_api
 from outagewatch.api.intake import ReportIntake
 from outagewatch.catalog import service as catalog_service
 from outagewatch.clock import Clock, SystemClock
@@ -150,6 +151,7 @@ def build_site(
     app.state.templates = make_templates()
     app.include_router(v1.router)
     app.include_router(live_api.router)
+    app.include_router(signals_api.router)
     app.include_router(pages.router)
     app.include_router(account_pages.router)
     app.include_router(operator_pages.router)

@@ -15,6 +15,7 @@ from rich.console import Console
 from outagewatch.catalog import data_file
 from outagewatch.catalog import service as catalog_service
 from outagewatch.catalog.categories import CATEGORY_BY_SLUG
+from outagewatch.cli_admin import admin_app
 from outagewatch.clock import SystemClock
 from outagewatch.config import Settings
 from outagewatch.storage import migrate as migrations
@@ -23,6 +24,7 @@ from outagewatch.storage.sql import SqlStore, make_engine
 app = typer.Typer(help="OutageWatch: crowd-sourced outage tracking.", no_args_is_help=True)
 catalog_app = typer.Typer(help="The catalog of services.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
+app.add_typer(admin_app, name="admin")
 mail_app = typer.Typer(help="The local mailbox (no SMTP configured).", no_args_is_help=True)
 app.add_typer(mail_app, name="mail")
 console = Console(stderr=True)

@@ -17,8 +17,10 @@ from outagewatch.detection import spread
 from outagewatch.detection.baseline import seasonal_usual_per_minute
 from outagewatch.detection.rules import DEFAULT_RULES, Rules
 from outagewatch.detection.status import StatusWord
-from outagewatch.detection.verdict import MAJOR, OK, POSSIBLE, STATE_WORDS, decide
+from outagewatch.detection.verdict import MAJOR, OK, POSSIBLE, STATE_WORDS, Thresholds, decide
 from outagewatch.incidents import timeline
+from outagewatch.signals import mentions
+from outagewatch.signals.mentions import MentionEvidence
 from outagewatch.storage.protocol import Store
 from outagewatch.storage.records import Dimension, Incident, IncidentEvent, ServiceStatus
 
@@ -52,6 +54,8 @@ class Monitor:
         self.rules = rules
         self._usual_hour: int | None = None
         self._usual: dict[int, float] = {}
+        self._mentions_hour: int | None = None
+        self._usual_mentions: dict[int, float] = {}
 
     def tick(self, catalog: CatalogIndex, *, now: datetime) -> list[StatusChange]:
         """One step: decide every service's status; returns the services that changed."""
@@ -74,6 +78,8 @@ class Monitor:
         step = self._step_minutes(statuses, now)
 
         pending = np.array([_counter(statuses.get(i), "pending_minutes") for i in ids.tolist()])
+        mentions = self._mentions(now)
+        thresholds = self._thresholds(ids, mentions)
 
         def run(light: tuple[np.ndarray, np.ndarray] | None) -> Any:
             return decide(
@@ -88,6 +94,7 @@ class Monitor:
                 light_reports=None if light is None else light[0],
                 light_networks=None if light is None else light[1],
                 rules=self.rules,
+                thresholds=thresholds,
             )
 
         decision = run(None)
@@ -95,9 +102,41 @@ class Monitor:
         suspects = ids[decision.state != OK].tolist()
         if suspects:
             decision = run(self._light_reports(ids, suspects, window_lengths, now))
-        return self._record(ids, previous, decision, usual, minutes, statuses, now)
+        return self._record(ids, previous, decision, usual, minutes, statuses, mentions, now)
 
     # -- inputs ----------------------------------------------------------------------------
+
+    def _mentions(self, now: datetime) -> dict[int, MentionEvidence]:
+        """Social mentions of the last minutes against their usual level (learned hourly)."""
+        hour = int(now.timestamp()) // 3600
+        if self._mentions_hour != hour:
+            history_hours = self.rules.seasonal_days * HOURS_PER_DAY
+            hourly = self.store.mention_hours(
+                None, since=now - timedelta(hours=history_hours), until=now - timedelta(hours=1)
+            )
+            self._usual_mentions = mentions.usual_per_window(hourly, hours=history_hours)
+            self._mentions_hour = hour
+        recent = self.store.mention_totals(
+            None,
+            since=now - timedelta(minutes=mentions.WINDOW_MINUTES),
+            until=now + timedelta(minutes=1),
+        )
+        return mentions.evidence(recent, self._usual_mentions)
+
+    def _thresholds(self, ids: np.ndarray, evidence: dict[int, MentionEvidence]) -> Thresholds:
+        """The rules' bars, with operators' per-service ones and mention corroboration."""
+        bars = Thresholds.uniform(self.rules, len(ids))
+        overrides = self.store.overrides()
+        if not overrides and not evidence:
+            return bars
+        for row, service_id in enumerate(ids.tolist()):
+            override = overrides.get(service_id)
+            for name, value in (override.thresholds if override else {}).items():
+                getattr(bars, name)[row] = value
+            bars.possible_min_reports[row] = mentions.reports_needed(
+                float(bars.possible_min_reports[row]), evidence.get(service_id)
+            )
+        return bars
 
     def _usual_per_minute(self, ids: np.ndarray, now: datetime) -> np.ndarray:
         """Learned once an hour: the usual level moves with the hour, not the tick."""
@@ -190,6 +229,7 @@ class Monitor:
         usual: np.ndarray,
         minutes: np.ndarray,
         statuses: dict[int, ServiceStatus],
+        mention_evidence: dict[int, MentionEvidence],
         now: datetime,
     ) -> list[StatusChange]:
         changes: list[StatusChange] = []
@@ -226,6 +266,7 @@ class Monitor:
                             ),
                             "checked_at": now.isoformat(),
                             **(self._top_breakdowns(service_id, now) if after != "ok" else {}),
+                            **_mention_fields(mention_evidence.get(service_id)),
                         },
                     )
                 )
@@ -363,6 +404,20 @@ class Monitor:
                 incident.id, IncidentEvent(now, "spread", " ".join(changes))
             )
         return replace(incident, affected=affected_now)
+
+
+def _mention_fields(evidence: MentionEvidence | None) -> dict[str, Any]:
+    if evidence is None or evidence.ratio < 2:
+        return {}
+    return {
+        "mentions": {
+            "recent": evidence.recent,
+            "usual": round(evidence.usual, 1),
+            "ratio": round(evidence.ratio, 1),
+            "corroborates": evidence.corroborates,
+            "explanation": evidence.describe(),
+        }
+    }
 
 
 def _counter(status: ServiceStatus | None, name: str, default: float = 0.0) -> float:

@@ -49,11 +49,11 @@ class SignalStore(Protocol):
         ...
 
     def mention_totals(
-        self, service_ids: Sequence[int], *, since: datetime, until: datetime
+        self, service_ids: Sequence[int] | None, *, since: datetime, until: datetime
     ) -> dict[int, int]: ...
 
     def mention_hours(
-        self, service_ids: Sequence[int], *, since: datetime, until: datetime
+        self, service_ids: Sequence[int] | None, *, since: datetime, until: datetime
     ) -> dict[tuple[int, int], int]: ...
 
     def create_api_token(

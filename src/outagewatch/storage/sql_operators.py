@@ -170,23 +170,24 @@ class SqlOperators(SqlBase):
                 )
 
     def mention_totals(
-        self, service_ids: Sequence[int], *, since: datetime, until: datetime
+        self, service_ids: Sequence[int] | None, *, since: datetime, until: datetime
     ) -> dict[int, int]:
         table = schema.mention_counts
         query = (
             select(table.c.service_id, func.sum(table.c.mentions))
             .where(
-                table.c.service_id.in_(list(service_ids)),
                 table.c.minute >= unix_minute(since),
                 table.c.minute < unix_minute(until),
             )
             .group_by(table.c.service_id)
         )
+        if service_ids is not None:
+            query = query.where(table.c.service_id.in_(list(service_ids)))
         with self._connection() as connection:
             return {int(row[0]): int(row[1]) for row in connection.execute(query)}
 
     def mention_hours(
-        self, service_ids: Sequence[int], *, since: datetime, until: datetime
+        self, service_ids: Sequence[int] | None, *, since: datetime, until: datetime
     ) -> dict[tuple[int, int], int]:
         """Mentions per (service, Unix hour): what is usual, for the ratio."""
         table = schema.mention_counts
@@ -194,12 +195,13 @@ class SqlOperators(SqlBase):
         query = (
             select(table.c.service_id, hour.label("hour"), func.sum(table.c.mentions))
             .where(
-                table.c.service_id.in_(list(service_ids)),
                 table.c.minute >= unix_minute(since),
                 table.c.minute < unix_minute(until),
             )
             .group_by(table.c.service_id, "hour")
         )
+        if service_ids is not None:
+            query = query.where(table.c.service_id.in_(list(service_ids)))
         with self._connection() as connection:
             return {(int(row[0]), int(row[1])): int(row[2]) for row in connection.execute(query)}
 

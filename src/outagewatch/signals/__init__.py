@@ -1,0 +1,1 @@
+"""Signals beside reports: official status pages, website probes, social mentions."""
