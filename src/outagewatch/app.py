@@ -42,6 +42,7 @@ from outagewatch.storage.protocol import Store
 from outagewatch.storage.records import RecentCounts
 from outagewatch.storage.sql import SqlStore, make_engine
 from outagewatch.web import accounts as account_pages
+from outagewatch.web import admin as admin_pages
 from outagewatch.web import operator as operator_pages
 from outagewatch.web import pages
 from outagewatch.web.rendering import STATIC_DIR, make_templates
@@ -155,6 +156,7 @@ def build_site(
     app.include_router(pages.router)
     app.include_router(account_pages.router)
     app.include_router(operator_pages.router)
+    app.include_router(admin_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders)
     # Outermost of our middleware, so a report meets as little code as possible on its way.
@@ -210,7 +212,8 @@ def _publish_counts(context: AppContext, hub: LiveHub, counts: dict[int, RecentC
         # query runs on the event loop here.
         by_id = context.catalog.by_id
         statuses = {i: hub.known_status(by_id[i].slug) for i in counts if i in by_id}
-        hub.publish(updates_from_counts(counts, by_id, statuses))
+        timelines = {i: hub.known_timeline(by_id[i].slug) for i in counts if i in by_id}
+        hub.publish(updates_from_counts(counts, by_id, statuses, timelines))
 
 
 async def _refresh_live(context: AppContext, hub: LiveHub) -> None:

@@ -27,6 +27,8 @@ class ServiceUpdate:
     status: str
     reports_this_hour: int
     reports_today: int
+    # Changes whenever the service's timeline gets a line: pages then fetch it anew.
+    timeline: int = 0
 
 
 class HubClosedError(Exception):
@@ -116,6 +118,10 @@ class LiveHub:
         last = self._last.get(slug)
         return "ok" if last is None else last.status
 
+    def known_timeline(self, slug: str) -> int:
+        last = self._last.get(slug)
+        return 0 if last is None else last.timeline
+
     def last(self, slug: str) -> ServiceUpdate | None:
         return self._last.get(slug)
 
@@ -124,6 +130,7 @@ def updates_from_counts(
     counts: Mapping[int, RecentCounts],
     services: Mapping[int, Service],
     statuses: Mapping[int, str],
+    timelines: Mapping[int, int] | None = None,
 ) -> list[ServiceUpdate]:
     return [
         ServiceUpdate(
@@ -132,6 +139,7 @@ def updates_from_counts(
             status=statuses.get(service_id, "ok"),
             reports_this_hour=recent.reports_this_hour,
             reports_today=recent.reports_today,
+            timeline=(timelines or {}).get(service_id, 0),
         )
         for service_id, recent in counts.items()
         if service_id in services
@@ -145,4 +153,4 @@ def read_updates(
     statuses = {service_id: status.status for service_id, status in store.statuses().items()}
     wanted = watched | {service_id for service_id, word in statuses.items() if word != "ok"}
     counts = store.recent_counts(sorted(wanted), now=now)
-    return updates_from_counts(counts, services, statuses)
+    return updates_from_counts(counts, services, statuses, store.timeline_marks(sorted(wanted)))

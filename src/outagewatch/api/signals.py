@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
@@ -42,6 +43,9 @@ class Accepted(BaseModel):
     accepted: int
 
 
+_MANY: TypeAdapter[list[MentionCount]] = TypeAdapter(
+    Annotated[list[MentionCount], Field(min_length=1, max_length=MAX_ITEMS)]
+)
 _ONE_OR_MANY: TypeAdapter[MentionCount | list[MentionCount]] = TypeAdapter(
     MentionCount | Annotated[list[MentionCount], Field(min_length=1, max_length=MAX_ITEMS)]
 )
@@ -81,13 +85,18 @@ async def post_mentions(request: Request) -> Accepted:
     if len(body) > MAX_BODY_BYTES:
         raise HTTPException(413, f"The body is larger than {MAX_BODY_BYTES} bytes.")
     try:
-        parsed = _ONE_OR_MANY.validate_json(body)
+        document = json.loads(body)
+    except ValueError:
+        raise HTTPException(400, "The body is not valid JSON.") from None
+    # Validate by the shape sent, so the error speaks of that shape, not of the other one.
+    try:
+        items = (
+            _MANY.validate_python(document)
+            if isinstance(document, list)
+            else [MentionCount.model_validate(document)]
+        )
     except ValidationError as error:
-        kind = "malformed" if any(e["type"] == "json_invalid" for e in error.errors()) else ""
-        if kind:
-            raise HTTPException(400, "The body is not valid JSON.") from None
         raise HTTPException(422, _first_problem(error)) from None
-    items = parsed if isinstance(parsed, list) else [parsed]
     rows = _rows(items, context)
     store = context.store
 

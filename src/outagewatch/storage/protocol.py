@@ -243,6 +243,10 @@ class Store(NotifyStore, OfficialStore, OperatorStore, SignalStore, Protocol):
         """A service's incidents, newest first, with their timelines."""
         ...
 
+    def recent_incidents(self, *, limit: int) -> list[Incident]:
+        """Open incidents first, then the most recently detected, across services."""
+        ...
+
     def incident(self, incident_id: int) -> Incident | None: ...
 
     def statuses(self) -> dict[int, ServiceStatus]:

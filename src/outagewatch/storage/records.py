@@ -64,8 +64,9 @@ class CatalogSync:
 @dataclass(frozen=True, slots=True)
 class IncidentEvent:
     at: datetime
-    kind: str
+    kind: str  # started | detected | escalated | ... | update | review | official | probe
     message: str
+    link: str | None = None  # where an official statement was published
 
 
 @dataclass(frozen=True, slots=True)

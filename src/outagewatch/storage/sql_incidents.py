@@ -88,6 +88,18 @@ class SqlIncidents(SqlBase):
             incidents = [_incident_from_row(row._mapping) for row in connection.execute(query)]
             return [self._with_events(connection, incident) for incident in incidents]
 
+    def recent_incidents(self, *, limit: int) -> list[Incident]:
+        """Open incidents first, then the most recently detected, across services."""
+        table = schema.incidents
+        query = (
+            select(table)
+            .order_by((table.c.state == "open").desc(), table.c.detected_at.desc())
+            .limit(limit)
+        )
+        with self._connection() as connection:
+            incidents = [_incident_from_row(row._mapping) for row in connection.execute(query)]
+            return [self._with_events(connection, incident) for incident in incidents]
+
     def incident(self, incident_id: int) -> Incident | None:
         table = schema.incidents
         with self._connection() as connection:

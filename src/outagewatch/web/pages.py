@@ -161,10 +161,29 @@ def service_page(
         public_url=context.settings.public_url.rstrip("/"),
         report_outcome=REPORT_OUTCOMES.get(reported or ""),
         incidents=context.store.incidents_of(service.id or 0, limit=INCIDENTS_ON_PAGE),
+        timeline_mark=context.store.timeline_marks([service.id or 0]).get(service.id or 0, 0),
         uncounted=uncounted,
         platforms=PLATFORMS,
         countries=_country_choices(),
     )
+
+
+@router.get("/services/{slug}/timeline", response_class=HTMLResponse)
+def service_timeline(request: Request, slug: str) -> HTMLResponse:
+    """The incidents section alone: open pages fetch it when the live stream says the
+    timeline grew (an operator's update, an official statement, a new status)."""
+    context = _context(request)
+    service = context.catalog.by_slug.get(slug)
+    if service is None:
+        raise HTTPException(404, f"We do not track a service called {slug!r}.")
+    response = _render(
+        request,
+        "_incidents.html",
+        service=service,
+        incidents=context.store.incidents_of(service.id or 0, limit=INCIDENTS_ON_PAGE),
+    )
+    response.headers["cache-control"] = "no-cache"
+    return response
 
 
 @cache

@@ -27,10 +27,29 @@ function showFigures(update) {
   }
 }
 
+// The incidents section is rendered by the server; when the stream says the timeline grew
+// (an operator's update, an official statement, a status change), fetch it anew.
+async function refreshTimeline(update) {
+  const box = document.getElementById("incidents-live");
+  if (!box || !window.fetch || box.dataset.slug !== update.slug) return;
+  if (Number(box.dataset.timeline) === update.timeline) return;
+  box.dataset.timeline = String(update.timeline);
+  try {
+    const response = await fetch(`/services/${encodeURIComponent(update.slug)}/timeline`);
+    if (response.ok) box.innerHTML = await response.text();
+  } catch (error) {
+    box.dataset.timeline = ""; // try again at the next update
+  }
+}
+
 function listen(slug) {
   if (!window.EventSource) return;
   const source = new EventSource(`/api/v1/services/${encodeURIComponent(slug)}/events`);
-  source.addEventListener("update", (event) => showFigures(JSON.parse(event.data)));
+  source.addEventListener("update", (event) => {
+    const update = JSON.parse(event.data);
+    showFigures(update);
+    refreshTimeline(update);
+  });
 }
 
 const OUTCOMES = {

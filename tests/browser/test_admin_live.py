@@ -1,0 +1,94 @@
+"""An operator posts an update from /admin; a viewer's open service page shows it live."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from outagewatch.app import create_app
+from outagewatch.catalog.search import CatalogIndex
+from outagewatch.clock import FixedClock
+from outagewatch.config import Settings
+from outagewatch.incidents.monitor import Monitor
+from outagewatch.notify.accounts import Accounts
+from outagewatch.storage.sql import SqlStore
+from tests.helpers import add_reports
+from tests.serving import free_port, serving_in_thread
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    port = free_port()
+    return Settings(
+        data_dir=tmp_path,
+        port=port,
+        public_url=f"http://127.0.0.1:{port}",
+        run_detection=False,
+        run_delivery=False,
+    )
+
+
+@pytest.fixture
+def site(settings: Settings, loaded_store: SqlStore, clock: FixedClock) -> Iterator[str]:
+    app = create_app(settings, store=loaded_store, clock=clock)
+    with serving_in_thread(app, settings.port) as url:
+        yield url
+
+
+def _operator_session(settings: Settings, store: SqlStore, clock: FixedClock) -> str:
+    """Sign an operator in as the e-mail link would (that path has its own browser test)."""
+    with store.transaction():
+        store.set_role("op@example.org", "operator", now=clock.now())
+    accounts = Accounts(store, secret=settings.resolved_secret(), public_url=settings.public_url)
+    accounts.request_signin("op@example.org", now=clock.now())
+    link = store.messages()[-1].payload["link"]
+    token = re.search(r"token=(\S+)", link)
+    assert token is not None
+    return accounts.confirm(token.group(1), now=clock.now()).session_token
+
+
+@pytest.mark.browser
+def test_an_update_posted_in_admin_appears_on_an_open_service_page(
+    site: str,
+    settings: Settings,
+    loaded_store: SqlStore,
+    clock: FixedClock,
+    chromium: object,
+    browser_page: object,
+) -> None:
+    from playwright.sync_api import Browser, Page, expect
+
+    add_reports(loaded_store, "discord", [clock.now() - timedelta(seconds=i) for i in range(300)])
+    Monitor(loaded_store).tick(CatalogIndex(loaded_store.list_services()), now=clock.now())
+    viewer: Page = browser_page  # type: ignore[assignment]
+    viewer.goto(f"{site}/services/discord")
+    expect(viewer.get_by_role("heading", name="Ongoing incident")).to_be_visible()
+
+    browser: Browser = chromium  # type: ignore[assignment]
+    operator_context = browser.new_context()
+    operator_context.add_cookies(
+        [
+            {
+                "name": "ow_session",
+                "value": _operator_session(settings, loaded_store, clock),
+                "url": site,
+            }
+        ]
+    )
+    admin = operator_context.new_page()
+    admin.goto(f"{site}/admin")
+    admin.get_by_label("Live update").first.fill("Discord says a fix is rolling out.")
+    admin.get_by_role("button", name="Post update").first.click()
+    expect(admin.get_by_role("status")).to_contain_text("Update posted")
+
+    expect(viewer.get_by_text("Discord says a fix is rolling out.")).to_be_visible()
+    expect(viewer.locator(".event-update .event-label")).to_have_text("Update from OutageWatch")
+    ARTIFACTS.mkdir(exist_ok=True)
+    viewer.screenshot(path=str(ARTIFACTS / "live-operator-update.png"), full_page=True)
+    operator_context.close()
