@@ -21,6 +21,7 @@ from outagewatch.config import Settings
 from outagewatch.storage import migrate, schema
 from outagewatch.storage.sql import SqlStore, make_engine
 from tests.mailserver import MailServer
+from tests.webhook_receiver import WebhookReceiver
 
 # Hypothesis's per-example deadline is a wall-clock assertion, and these machines are shared:
 # a busy neighbour must not fail a test. Tests check behaviour, benchmarks check speed.
@@ -130,3 +131,10 @@ def mail_server() -> Iterator[MailServer]:
     """A real SMTP server on a free local port, collecting what it receives."""
     with MailServer() as server:
         yield server
+
+
+@pytest.fixture
+def webhook_receiver() -> Iterator[WebhookReceiver]:
+    """A real local HTTP server recording what it receives; its answers can be set."""
+    with WebhookReceiver() as receiver:
+        yield receiver

@@ -59,6 +59,13 @@ class Settings(BaseSettings):
     operator_emails: str = Field(
         default="", description="Comma-separated addresses whose accounts are operators"
     )
+    probe_websites: bool = Field(
+        default=False,
+        description="Probe each service's website from this server (outbound HTTP requests)",
+    )
+    poll_official_status: bool = Field(
+        default=True, description="Read services' official status pages (outbound HTTP)"
+    )
     allow_private_webhooks: bool = Field(
         default=False, description="Let webhooks and Apprise URLs reach private addresses"
     )

@@ -7,14 +7,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.webhook_receiver import WebhookReceiver
-
-
-@pytest.fixture
-def webhook_receiver() -> Iterator[WebhookReceiver]:
-    with WebhookReceiver() as receiver:
-        yield receiver
-
 
 @pytest.fixture
 def silent_port() -> Iterator[int]:

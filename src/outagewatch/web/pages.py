@@ -162,6 +162,7 @@ def service_page(
         report_outcome=REPORT_OUTCOMES.get(reported or ""),
         incidents=context.store.incidents_of(service.id or 0, limit=INCIDENTS_ON_PAGE),
         timeline_mark=context.store.timeline_marks([service.id or 0]).get(service.id or 0, 0),
+        probe=context.store.probe_results().get(service.id or 0),
         uncounted=uncounted,
         platforms=PLATFORMS,
         countries=_country_choices(),
