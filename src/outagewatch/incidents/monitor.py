@@ -345,6 +345,10 @@ class Monitor:
                 store.enqueue_incident_messages(
                     incident_id=incident.id, service_id=service_id, event="recovered", now=now
                 )
+            elif after == "major" and incident.severity != "major":
+                store.enqueue_incident_messages(
+                    incident_id=incident.id, service_id=service_id, event="escalated", now=now
+                )
         if updated != incident:
             store.update_incident(updated)
 

@@ -17,6 +17,7 @@ from outagewatch.storage.records import Incident, OutboxItem
 TEMPLATES = Path(__file__).parent / "templates"
 WEBHOOK_EVENTS = {
     "started": "service.problems_started",
+    "escalated": "service.major_outage",
     "recovered": "service.recovered",
     "signin": "account.signin",
     "update": "incident.update",
@@ -110,6 +111,8 @@ class Composer:
             return f"{name} is back online"
         if item.event == "update":
             return f"{name}: an update on the incident"
+        if item.event == "escalated":
+            return f"{name}: now a major outage"
         severity = status_label(incident.severity) if incident else "Problems"
         since = f" since {_clock_time(incident.started_at)}" if incident else ""
         return f"{name}: {severity}{since}"

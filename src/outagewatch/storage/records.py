@@ -87,7 +87,7 @@ class Incident:
 
 # -- Notify me -----------------------------------------------------------------------------
 
-NotifyEvent = Literal["signin", "started", "recovered", "update"]
+NotifyEvent = Literal["signin", "started", "escalated", "recovered", "update"]
 OutboxState = Literal["pending", "sent", "failed"]
 
 

@@ -288,6 +288,7 @@ class SqlNotify(SqlBase):
         wants = {
             "recovered": follows.c.on_recovery,
             "started": follows.c.on_start,
+            "escalated": follows.c.on_start,
             # An operator's update goes to everyone who follows the service at all.
             "update": or_(follows.c.on_start, follows.c.on_recovery),
         }[event]
