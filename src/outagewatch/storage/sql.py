@@ -24,13 +24,14 @@ from outagewatch.storage.sql_incidents import SqlIncidents
 from outagewatch.storage.sql_notify import SqlNotify
 from outagewatch.storage.sql_official import SqlOfficial
 from outagewatch.storage.sql_operators import SqlOperators
+from outagewatch.storage.sql_outbox import SqlOutbox
 
 __all__ = ["SqlStore", "make_engine", "unix_minute"]
 
 HISTORY_STARTED_KEY = "history_started_at"
 
 
-class SqlStore(SqlCounts, SqlIncidents, SqlNotify, SqlOfficial, SqlOperators):
+class SqlStore(SqlCounts, SqlIncidents, SqlNotify, SqlOutbox, SqlOfficial, SqlOperators):
     """Every Store method: counts (sql_counts.py), incidents (sql_incidents.py), accounts
     and the outbox (sql_notify.py), and here the catalog, statuses and installation facts."""
 
