@@ -50,6 +50,7 @@ class ServiceSummary:
     problems: list[ProblemShare]
     regions: list[RegionShare]
     generated_at: datetime
+    countries: dict[str, int]  # every known country's reports in the last 24 hours (the map)
 
 
 def unix_hour(moment: datetime) -> int:
@@ -112,7 +113,8 @@ def summarise(store: Store, *, service: Service, now: datetime) -> ServiceSummar
             for hour, level in zip(chart_hours, usual, strict=True)
         ],
         problems=_problem_shares(service, by_problem),
-        regions=_region_shares(by_country),
+        regions=region_shares(by_country),
+        countries={country: n for country, n in by_country.items() if country},
         generated_at=now,
     )
 
@@ -134,7 +136,7 @@ def _problem_shares(service: Service, by_problem: dict[str, int]) -> list[Proble
     return shares
 
 
-def _region_shares(by_country: dict[str, int]) -> list[RegionShare]:
+def region_shares(by_country: dict[str, int]) -> list[RegionShare]:
     known = {country: n for country, n in by_country.items() if country}
     total = sum(known.values())
     ranked = sorted(known.items(), key=lambda item: (-item[1], item[0]))[:TOP_REGIONS]

@@ -199,6 +199,12 @@ class Store(NotifyStore, OfficialStore, OperatorStore, SignalStore, Protocol):
         """Counted reports in [since, until) by problem, country or platform ('' = unknown)."""
         ...
 
+    def country_totals(
+        self, service_ids: Sequence[int], *, since: datetime, until: datetime
+    ) -> dict[str, int]:
+        """Counted reports of these services in [since, until) by country (known ones)."""
+        ...
+
     def totals_by_service(self, *, since: datetime, until: datetime) -> dict[int, int]:
         """Counted reports in [since, until) for every service that has any."""
         ...

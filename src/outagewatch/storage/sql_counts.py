@@ -278,6 +278,24 @@ class SqlCounts(SqlBase):
         with self._connection() as connection:
             return {row.key: int(row.reports) for row in connection.execute(query)}
 
+    def country_totals(
+        self, service_ids: Sequence[int], *, since: datetime, until: datetime
+    ) -> dict[str, int]:
+        """Counted reports of these services in [since, until) by country (known ones)."""
+        table = schema.minute_breakdowns
+        query = (
+            select(table.c.country, func.sum(table.c.reports).label("reports"))
+            .where(
+                table.c.service_id.in_(list(service_ids)),
+                table.c.minute >= unix_minute(since),
+                table.c.minute < unix_minute(until),
+                table.c.country != "",
+            )
+            .group_by(table.c.country)
+        )
+        with self._connection() as connection:
+            return {row.country: int(row.reports) for row in connection.execute(query)}
+
     def totals_by_service(self, *, since: datetime, until: datetime) -> dict[int, int]:
         table = schema.minute_totals
         query = (

@@ -20,11 +20,12 @@ from outagewatch.reports import intake
 from outagewatch.reports.client import UNKNOWN_PEER
 from outagewatch.reports.platforms import PLATFORMS
 from outagewatch.reports.service import RateLimitedError, ReportDesk
-from outagewatch.reports.summary import summarise
+from outagewatch.reports.summary import region_shares, summarise
 from outagewatch.reports.writer import WriterUnavailableError
 from outagewatch.web.accounts import CHOICE_LABELS, SESSION_COOKIE, choice_of
 from outagewatch.web.charts import hourly_chart
 from outagewatch.web.security import same_origin
+from outagewatch.web.worldmap import render_world_map
 
 router = APIRouter(include_in_schema=False)
 
@@ -32,6 +33,7 @@ SEARCH_LIMIT = 60
 INCIDENTS_ON_PAGE = 3
 HOME_RANKED = 12
 HOME_POPULAR = 30
+HOME_MAPPED = 200  # services whose reports the home map shows
 
 
 def _context(request: Request) -> AppContext:
@@ -71,6 +73,13 @@ def home(request: Request) -> HTMLResponse:
     category_sizes = {
         category.slug: len(context.catalog.in_category(category.slug)) for category in CATEGORIES
     }
+    # The map: countries of the last hour's reports, over the most reported services.
+    mapped = sorted(last_hour, key=lambda service_id: -last_hour[service_id])[:HOME_MAPPED]
+    countries = (
+        context.store.country_totals(mapped, since=now - timedelta(minutes=59), until=now)
+        if mapped
+        else {}
+    )
     return _render(
         request,
         "home.html",
@@ -79,6 +88,14 @@ def home(request: Request) -> HTMLResponse:
         popular=context.catalog.popular(HOME_POPULAR),
         category_sizes=category_sizes,
         service_count=len(context.catalog.services),
+        regions=region_shares(countries),
+        world_map=Markup(  # noqa: S704 - built by our own code with every text escaped
+            render_world_map(
+                countries,
+                title="Where reports came from in the last hour",
+                country_name=country_name,
+            )
+        ),
     )
 
 
@@ -156,6 +173,13 @@ def service_page(
         category=CATEGORY_BY_SLUG[service.category],
         summary=summary,
         chart=Markup(chart),  # noqa: S704 - built by our own code with every text escaped
+        world_map=Markup(  # noqa: S704 - built by our own code with every text escaped
+            render_world_map(
+                summary.countries,
+                title=f"Where {service.name} reports came from in the last 24 hours",
+                country_name=country_name,
+            )
+        ),
         related=context.catalog.related(service),
         statuses=statuses,
         public_url=context.settings.public_url.rstrip("/"),
