@@ -54,6 +54,8 @@ def start_server(
         "OUTAGEWATCH_DATA_DIR": str(data_dir),
         "OUTAGEWATCH_PORT": str(port),
         "OUTAGEWATCH_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        # Tests stay on this machine: no official status page is read from the internet.
+        "OUTAGEWATCH_POLL_OFFICIAL_STATUS": "false",
         **environment,
     }
     if "OUTAGEWATCH_DATABASE_URL" not in environment:

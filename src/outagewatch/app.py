@@ -26,7 +26,7 @@ from outagewatch.catalog import service as catalog_service
 from outagewatch.clock import Clock, SystemClock
 from outagewatch.config import Settings
 from outagewatch.context import AppContext
-from outagewatch.incidents.leader import HostLeadership, leadership_for
+from outagewatch.incidents.leader import HostLeadership, LeaderFlag, leadership_for
 from outagewatch.incidents.monitor import Monitor
 from outagewatch.live import LiveHub, read_updates, updates_from_counts
 from outagewatch.notify.accounts import Accounts
@@ -38,6 +38,7 @@ from outagewatch.reports.identity import ReporterKeys
 from outagewatch.reports.ratelimit import BucketPolicy, MemoryBuckets, RateLimiter, RedisBuckets
 from outagewatch.reports.service import ReportDesk
 from outagewatch.reports.writer import GroupCommitWriter
+from outagewatch.signals.gathering import gather_forever
 from outagewatch.storage.protocol import Store
 from outagewatch.storage.records import RecentCounts
 from outagewatch.storage.sql import SqlStore, make_engine
@@ -116,8 +117,23 @@ def build_site(
         writer.start()
         refresher = asyncio.create_task(_refresh_live(context, hub), name="live-refresher")
         delivery = _start_delivery(context) if settings.run_delivery else None
+        leader = LeaderFlag()
         detector = (
-            asyncio.create_task(_detect(context, writer), name="detector")
+            asyncio.create_task(_detect(context, writer, leader), name="detector")
+            if settings.run_detection
+            else None
+        )
+        gatherer = (
+            asyncio.create_task(
+                gather_forever(
+                    context.store,
+                    settings,
+                    catalog=lambda: context.catalog,
+                    now=context.clock.now,
+                    leading=lambda: leader.held,
+                ),
+                name="signals",
+            )
             if settings.run_detection
             else None
         )
@@ -129,6 +145,8 @@ def build_site(
                 context.wake_delivery = _no_wakeup
             if detector is not None:
                 detector.cancel()
+            if gatherer is not None:
+                gatherer.cancel()
             refresher.cancel()
             hub.close()
             app.state.desk = None
@@ -228,7 +246,7 @@ async def _refresh_live(context: AppContext, hub: LiveHub) -> None:
             log.exception("live refresh failed; retrying")
 
 
-async def _detect(context: AppContext, writer: GroupCommitWriter) -> None:
+async def _detect(context: AppContext, writer: GroupCommitWriter, leader: LeaderFlag) -> None:
     """The embedded worker: whichever process holds the host's lock runs the ticks (and, in
     demo mode, sends the simulated traffic)."""
     store = context.store
@@ -248,7 +266,8 @@ async def _detect(context: AppContext, writer: GroupCommitWriter) -> None:
     next_tick = loop.time()
     try:
         while True:
-            if await asyncio.to_thread(leadership.try_acquire):
+            leader.held = await asyncio.to_thread(leadership.try_acquire)
+            if leader.held:
                 if traffic is not None:
                     await _send_demo_traffic(context, traffic, writer)
                 if loop.time() >= next_tick:
@@ -263,6 +282,7 @@ async def _detect(context: AppContext, writer: GroupCommitWriter) -> None:
                         log.exception("detection tick failed; retrying")
             await asyncio.sleep(1.0 if traffic is not None else 0.5)
     finally:
+        leader.held = False
         leadership.release()
 
 

@@ -161,11 +161,13 @@ def simulate(
 def worker(
     interval: Annotated[float, typer.Option(help="Seconds between detection ticks")] = 5.0,
 ) -> None:
-    """Run detection ticks (for deployments whose web processes set RUN_DETECTION=false)."""
-    import time
+    """Run detection ticks and gather signals (official status pages, probes) for
+    deployments whose web processes set RUN_DETECTION=false. Several may run: one leads."""
+    import asyncio
 
-    from outagewatch.incidents.leader import leadership_for
+    from outagewatch.incidents.leader import LeaderFlag, leadership_for
     from outagewatch.incidents.monitor import Monitor
+    from outagewatch.signals.gathering import gather_forever
 
     settings = Settings()
     store = _prepare_store(settings)
@@ -173,13 +175,30 @@ def worker(
     leadership = leadership_for(store.engine, settings.data_dir)
     catalog = catalog_service.read_index(store)
     clock = SystemClock()
+    leader = LeaderFlag()
     console.print(f"detection every {interval:g} s")
-    while True:
-        if leadership.try_acquire():
-            changes = monitor.tick(catalog, now=clock.now())
-            for change in changes:
-                console.print(f"{change.service_id}: {change.before} -> {change.after}")
-        time.sleep(interval)
+
+    async def detect() -> None:
+        while True:
+            leader.held = await asyncio.to_thread(leadership.try_acquire)
+            if leader.held:
+                changes = await asyncio.to_thread(monitor.tick, catalog, now=clock.now())
+                for change in changes:
+                    console.print(f"{change.service_id}: {change.before} -> {change.after}")
+            await asyncio.sleep(interval)
+
+    async def both() -> None:
+        await asyncio.gather(
+            detect(),
+            gather_forever(
+                store, settings, catalog=lambda: catalog, now=clock.now, leading=lambda: leader.held
+            ),
+        )
+
+    try:
+        asyncio.run(both())
+    finally:
+        leadership.release()
 
 
 @app.command()

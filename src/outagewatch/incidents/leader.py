@@ -8,6 +8,7 @@ connection dies, PostgreSQL releases the lock and another worker takes over at i
 from __future__ import annotations
 
 import fcntl
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
 
@@ -23,6 +24,14 @@ class Leadership(Protocol):
         ...
 
     def release(self) -> None: ...
+
+
+@dataclass(slots=True)
+class LeaderFlag:
+    """Whether this process leads right now: set by the detection loop, read by the other
+    leader-only loops (signals), so they follow one lock instead of taking their own."""
+
+    held: bool = False
 
 
 class HostLeadership:

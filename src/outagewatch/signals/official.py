@@ -1,0 +1,298 @@
+"""The official status poller: reads due status pages and feeds, records what they say.
+
+A round claims the sources due now, asks each at most once (conditional requests, so an
+unchanged page costs the site a 304), and records every outcome in its own transaction.
+Politeness is planned, not slept: a host gets one request per round and at least
+`host_interval_seconds` between two requests; its other due sources are postponed to later
+rounds, so tests with a fixed clock never wait.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+from urllib.parse import urlsplit
+
+import httpx
+
+from outagewatch.catalog.model import Service
+from outagewatch.signals.official_parsing import (
+    ParsedOfficial,
+    SourceFormatError,
+    parse_answer,
+    request_url,
+)
+from outagewatch.storage.protocol import Store
+from outagewatch.storage.records_official import OfficialSource, SourceKind
+
+log = logging.getLogger(__name__)
+
+# Statuspage sites serve a cached summary and expect to be polled; feeds change less often.
+CHECK_INTERVAL: dict[SourceKind, timedelta] = {
+    "statuspage": timedelta(minutes=2),
+    "feed": timedelta(minutes=5),
+}
+FIRST_RETRY = timedelta(minutes=1)
+LONGEST_WAIT = timedelta(minutes=60)
+BATCH = 100  # sources per round
+# Longer than a round can take (BATCH / concurrency x timeout), so a claim only runs out
+# when its poller is gone.
+LEASE = timedelta(minutes=10)
+MAX_ANSWER_BYTES = 5_000_000  # a status summary is tens of kilobytes; more is not one
+USER_AGENT = "OutageWatch-StatusReader/1"
+ACCEPT: dict[SourceKind, str] = {
+    "statuspage": "application/json",
+    "feed": "application/atom+xml, application/rss+xml, application/xml;q=0.9, */*;q=0.5",
+}
+
+
+def retry_delay(failures: int) -> timedelta:
+    """1, 2, 4 ... minutes after 1, 2, 3 ... failures in a row, at most an hour."""
+    doublings = min(max(0, failures - 1), 16)  # bounded: the hour cap is reached long before
+    return min(LONGEST_WAIT, FIRST_RETRY * (1 << doublings))
+
+
+def default_client() -> httpx.AsyncClient:
+    # Status pages often redirect (http to https, a bare domain to www).
+    return httpx.AsyncClient(headers={"User-Agent": USER_AGENT}, follow_redirects=True)
+
+
+class FetchError(Exception):
+    """The source could not be read this time; it is retried with backoff."""
+
+
+@dataclass(frozen=True, slots=True)
+class PollRound:
+    read: int = 0  # answered with a (new) document
+    unchanged: int = 0  # answered 304 Not Modified
+    failed: int = 0
+    postponed: int = 0  # left for a later round, for the sake of a busy host
+    statements_added: int = 0
+
+    @property
+    def checked(self) -> int:
+        return self.read + self.unchanged + self.failed
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    body: bytes | None  # None: not modified since the validators we sent
+    etag: str | None
+    last_modified: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    result: Literal["read", "unchanged", "failed"]
+    statements_added: int = 0
+
+
+class HostTurns:
+    """Which due sources may be asked now, and when the others may: one request per host
+    per round, `gap` apart. A host is a URL's host and port (one server, as far as we can
+    tell from outside). Remembered per process, which is enough while one poller runs."""
+
+    def __init__(self, gap: timedelta) -> None:
+        self.gap = gap
+        self._last_request_at: dict[str, datetime] = {}
+
+    def plan(
+        self, sources: Iterable[OfficialSource], *, now: datetime
+    ) -> tuple[list[OfficialSource], list[tuple[OfficialSource, datetime]]]:
+        by_host: dict[str, list[OfficialSource]] = {}
+        for source in sources:
+            by_host.setdefault(_host(request_url(source)), []).append(source)
+        ask_now: list[OfficialSource] = []
+        later: list[tuple[OfficialSource, datetime]] = []
+        for host, waiting in by_host.items():
+            last = self._last_request_at.get(host)
+            free_at = now if last is None else max(now, last + self.gap)
+            if free_at <= now:
+                ask_now.append(waiting.pop(0))
+                self._last_request_at[host] = now
+                free_at = now + self.gap
+            later.extend((source, free_at + self.gap * turn) for turn, source in enumerate(waiting))
+        return ask_now, later
+
+
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).netloc.lower() or url
+    except ValueError:
+        return url
+
+
+class OfficialPoller:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        client_factory: Callable[[], httpx.AsyncClient] = default_client,
+        timeout_seconds: float = 10.0,
+        concurrency: int = 8,
+        host_interval_seconds: float = 5.0,
+        batch: int = BATCH,
+    ) -> None:
+        self.store = store
+        # A factory, not a client: a client belongs to the event loop it first ran on.
+        self.client_factory = client_factory
+        self.timeout_seconds = timeout_seconds
+        self.concurrency = concurrency
+        self.batch = batch
+        self.host_turns = HostTurns(timedelta(seconds=host_interval_seconds))
+
+    async def poll_due(self, *, now: datetime) -> PollRound:
+        """One round: claim the due sources, ask those whose host is free, record each."""
+        sources = await asyncio.to_thread(self._claim, now)
+        ask_now, later = self.host_turns.plan(sources, now=now)
+        if later:
+            await asyncio.to_thread(self._postpone, later)
+        outcomes: list[_Outcome] = []
+        if ask_now:
+            asking = asyncio.Semaphore(self.concurrency)  # per round: a semaphore is loop-bound
+            async with self.client_factory() as client:
+                outcomes = await asyncio.gather(
+                    *(self._check(client, source, now, asking) for source in ask_now)
+                )
+        results = [outcome.result for outcome in outcomes]
+        return PollRound(
+            read=results.count("read"),
+            unchanged=results.count("unchanged"),
+            failed=results.count("failed"),
+            postponed=len(later),
+            statements_added=sum(outcome.statements_added for outcome in outcomes),
+        )
+
+    def _claim(self, now: datetime) -> list[OfficialSource]:
+        with self.store.transaction():
+            return self.store.claim_due_sources(now=now, lease=LEASE, limit=self.batch)
+
+    def _postpone(self, later: list[tuple[OfficialSource, datetime]]) -> None:
+        with self.store.transaction():
+            for source, at in later:
+                self.store.postpone_check(source.service_id, next_check_at=at)
+
+    async def _check(
+        self,
+        client: httpx.AsyncClient,
+        source: OfficialSource,
+        now: datetime,
+        asking: asyncio.Semaphore,
+    ) -> _Outcome:
+        async with asking:
+            try:
+                answer = await self._fetch(client, source)
+                parsed = None
+                if answer.body is not None:
+                    parsed = parse_answer(source, answer.body, fetched_at=now)
+            except (FetchError, SourceFormatError) as error:
+                return await asyncio.to_thread(self._record_failure, source, str(error), now)
+            except Exception as error:  # a bug must not end the round for the other sources
+                log.exception("reading the official status of service %s failed", source.service_id)
+                failure = f"unexpected error: {error!r}"
+                return await asyncio.to_thread(self._record_failure, source, failure, now)
+            return await asyncio.to_thread(self._record_success, source, answer, parsed, now)
+
+    async def _fetch(self, client: httpx.AsyncClient, source: OfficialSource) -> _Answer:
+        headers = {"Accept": ACCEPT[source.kind]}
+        if source.etag:
+            headers["If-None-Match"] = source.etag
+        if source.last_modified:
+            headers["If-Modified-Since"] = source.last_modified
+        try:
+            # httpx times each phase; the outer limit also bounds a server that trickles.
+            async with (
+                asyncio.timeout(self.timeout_seconds),
+                client.stream(
+                    "GET", request_url(source), headers=headers, timeout=self.timeout_seconds
+                ) as response,
+            ):
+                etag = response.headers.get("ETag")
+                last_modified = response.headers.get("Last-Modified")
+                if response.status_code == httpx.codes.NOT_MODIFIED:
+                    return _Answer(None, etag or source.etag, last_modified or source.last_modified)
+                if not response.is_success:
+                    raise FetchError(f"HTTP {response.status_code}")
+                return _Answer(await _read_limited(response), etag, last_modified)
+        except (TimeoutError, httpx.TimeoutException):
+            raise FetchError(f"timed out after {self.timeout_seconds:g} s") from None
+        except httpx.ConnectError as error:
+            raise FetchError(f"cannot connect: {error or 'connection failed'}") from None
+        except httpx.HTTPError as error:
+            raise FetchError(f"request failed: {error or type(error).__name__}") from None
+
+    def _record_success(
+        self, source: OfficialSource, answer: _Answer, parsed: ParsedOfficial | None, now: datetime
+    ) -> _Outcome:
+        statements = [
+            update.statement(service_id=source.service_id, fetched_at=now)
+            for update in (parsed.updates if parsed else ())
+        ]
+        with self.store.transaction():
+            added = self.store.add_statements(statements)
+            self.store.record_check(
+                source.service_id,
+                checked_at=now,
+                next_check_at=now + CHECK_INTERVAL[source.kind],
+                etag=answer.etag,
+                last_modified=answer.last_modified,
+                indicator=parsed.indicator if parsed else None,
+                description=parsed.description if parsed else None,
+            )
+        return _Outcome("unchanged" if parsed is None else "read", added)
+
+    def _record_failure(self, source: OfficialSource, error: str, now: datetime) -> _Outcome:
+        wait = retry_delay(source.failures + 1)
+        log.info(
+            "official status of service %s unreadable (%s); again in %s",
+            source.service_id,
+            error,
+            wait,
+        )
+        with self.store.transaction():
+            self.store.record_check(
+                source.service_id, checked_at=now, next_check_at=now + wait, error=error
+            )
+        return _Outcome("failed")
+
+
+async def _read_limited(response: httpx.Response) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            raise FetchError(f"answer larger than {MAX_ANSWER_BYTES // 1_000_000} MB")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def run_official_poller(
+    store: Store,
+    catalog_services: Iterable[Service],
+    *,
+    interval_seconds: float,
+    now: Callable[[], datetime],
+    poller: OfficialPoller | None = None,
+) -> None:
+    """Bring the sources in step with the catalog (services with their storage ids), then
+    poll due sources every `interval_seconds`, forever."""
+    services = list(catalog_services)
+
+    def sync(at: datetime) -> None:
+        with store.transaction():
+            result = store.sync_official_sources(services, now=at)
+        log.info("official sources: %s", result)
+
+    await asyncio.to_thread(sync, now())
+    poller = poller or OfficialPoller(store)
+    while True:
+        try:
+            await poller.poll_due(now=now())
+        except Exception:
+            log.exception("official status round failed; retrying")
+        await asyncio.sleep(interval_seconds)
