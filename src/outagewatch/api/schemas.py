@@ -105,8 +105,13 @@ class CategoryOut(BaseModel):
 
 class IncidentEventOut(BaseModel):
     at: datetime
-    kind: str = Field(description="started, detected, escalated, easing or resolved")
+    kind: str = Field(
+        description="started, detected, escalated, easing, spread, resolved; update (from "
+        "our operators), review, probe (the website check), official (a statement of the "
+        "service itself, with its link)"
+    )
     message: str
+    link: str | None = Field(default=None, description="Where an official statement was published")
 
 
 class IncidentOut(BaseModel):

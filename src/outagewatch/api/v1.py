@@ -12,6 +12,7 @@ from outagewatch.catalog.countries import country_name
 from outagewatch.catalog.model import Service
 from outagewatch.context import AppContext
 from outagewatch.detection.status import status_label
+from outagewatch.incidents import reading
 from outagewatch.reports.summary import summarise
 from outagewatch.storage.records import Incident, ServiceStatus
 
@@ -168,7 +169,9 @@ def _incident_out(incident: Incident, slug: str) -> schemas.IncidentOut:
         peak_reports=incident.peak_reports,
         resolved_at=incident.resolved_at,
         timeline=[
-            schemas.IncidentEventOut(at=event.at, kind=event.kind, message=event.message)
+            schemas.IncidentEventOut(
+                at=event.at, kind=event.kind, message=event.message, link=event.link
+            )
             for event in incident.events
         ],
     )
@@ -185,7 +188,9 @@ def service_incidents(
     service = context.catalog.by_slug.get(slug)
     if service is None or service.id is None:
         raise HTTPException(404, f"We do not track a service called {slug!r}.")
-    incidents = context.store.incidents_of(service.id, limit=limit)
+    incidents = reading.incidents_of(
+        context.store, service.id, limit=limit, now=context.clock.now()
+    )
     return [_incident_out(incident, slug) for incident in incidents]
 
 
@@ -193,7 +198,7 @@ def service_incidents(
 def get_incident(request: Request, incident_id: int) -> schemas.IncidentOut:
     """One incident: estimated start, detection, peak, updates and end."""
     context = _context(request)
-    incident = context.store.incident(incident_id)
+    incident = reading.incident(context.store, incident_id, now=context.clock.now())
     service = context.catalog.by_id.get(incident.service_id) if incident else None
     if incident is None or service is None:
         raise HTTPException(404, f"There is no incident {incident_id}.")

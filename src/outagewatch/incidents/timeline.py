@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from outagewatch.catalog.countries import country_name
 from outagewatch.detection.status import StatusWord
-from outagewatch.storage.records import Incident
+from outagewatch.storage.records import Incident, IncidentEvent
+from outagewatch.storage.records_official import OfficialStatement
 
 MINUTES_PER_HOUR = 60
 PLATFORM_NAMES = {
@@ -74,3 +77,55 @@ def _duration(span: timedelta) -> str:
     minutes = int(span.total_seconds() // 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+
+# Official statements published this long before an incident's start or after its end still
+# belong to it: services often post a little after the crowd notices, or once all is fixed.
+STATEMENT_MARGIN = timedelta(hours=1)
+STATUS_WORDS = {
+    "investigating": "Investigating",
+    "identified": "Identified",
+    "monitoring": "Monitoring",
+    "resolved": "Resolved",
+    "postmortem": "Postmortem",
+}
+
+
+def with_statements(
+    incident: Incident, statements: Sequence[OfficialStatement], *, now: datetime
+) -> Incident:
+    """The incident's timeline with the official statements published while it lasted,
+    in time order (a statement and our own line at the same minute keep that order)."""
+    first = incident.started_at - STATEMENT_MARGIN
+    last = (incident.resolved_at or now) + STATEMENT_MARGIN
+    lines = [
+        IncidentEvent(
+            statement.at,
+            "official",
+            f"{statement.incident_name} — {STATUS_WORDS.get(statement.status, 'Update')}: "
+            f"{statement.body}",
+            statement.link,
+        )
+        for statement in statements
+        if first <= statement.at <= last
+    ]
+    if not lines:
+        return incident
+    return replace(incident, events=tuple(sorted((*incident.events, *lines), key=_at)))
+
+
+def _at(event: IncidentEvent) -> datetime:
+    return event.at
+
+
+def official_disagreement(our_status: str, indicator: str | None) -> str | None:
+    """A sentence when what people report and what the service says do not match."""
+    if indicator is None or indicator in ("unknown", "maintenance"):
+        return None
+    if our_status != "ok" and indicator == "none":
+        return "Many people report problems, but the official status page says all is well."
+    if our_status == "ok" and indicator in ("major", "critical"):
+        return (
+            "The official status page reports an outage, but reports here are at the usual level."
+        )
+    return None

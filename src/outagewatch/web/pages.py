@@ -16,6 +16,7 @@ from outagewatch.catalog import data_file
 from outagewatch.catalog.categories import CATEGORIES, CATEGORY_BY_SLUG
 from outagewatch.catalog.countries import country_name
 from outagewatch.context import AppContext
+from outagewatch.incidents import reading, timeline
 from outagewatch.reports import intake
 from outagewatch.reports.client import UNKNOWN_PEER
 from outagewatch.reports.platforms import PLATFORMS
@@ -155,6 +156,7 @@ def service_page(
         summary.hours, title=f"{service.name} reports per hour over the last 24 hours"
     )
     statuses = context.store.statuses()
+    official = context.store.official_status(service.id or 0)
     account = context.accounts.session_account(request.cookies.get(SESSION_COOKIE), now=now)
     follow = (
         next((f for f in context.store.follows_of(account.id) if f.service_id == service.id), None)
@@ -184,9 +186,15 @@ def service_page(
         statuses=statuses,
         public_url=context.settings.public_url.rstrip("/"),
         report_outcome=REPORT_OUTCOMES.get(reported or ""),
-        incidents=context.store.incidents_of(service.id or 0, limit=INCIDENTS_ON_PAGE),
+        incidents=reading.incidents_of(
+            context.store, service.id or 0, limit=INCIDENTS_ON_PAGE, now=context.clock.now()
+        ),
         timeline_mark=context.store.timeline_marks([service.id or 0]).get(service.id or 0, 0),
         probe=context.store.probe_results().get(service.id or 0),
+        official=official,
+        official_note=timeline.official_disagreement(
+            summary.status.status, official.indicator if official and not official.failing else None
+        ),
         uncounted=uncounted,
         platforms=PLATFORMS,
         countries=_country_choices(),
@@ -205,7 +213,9 @@ def service_timeline(request: Request, slug: str) -> HTMLResponse:
         request,
         "_incidents.html",
         service=service,
-        incidents=context.store.incidents_of(service.id or 0, limit=INCIDENTS_ON_PAGE),
+        incidents=reading.incidents_of(
+            context.store, service.id or 0, limit=INCIDENTS_ON_PAGE, now=context.clock.now()
+        ),
     )
     response.headers["cache-control"] = "no-cache"
     return response
@@ -297,7 +307,7 @@ def credits_page(request: Request) -> HTMLResponse:
 @router.get("/incidents/{incident_id}", response_class=HTMLResponse)
 def incident_page(request: Request, incident_id: int) -> HTMLResponse:
     context = _context(request)
-    incident = context.store.incident(incident_id)
+    incident = reading.incident(context.store, incident_id, now=context.clock.now())
     service = context.catalog.by_id.get(incident.service_id) if incident else None
     if incident is None or service is None:
         raise HTTPException(404, f"There is no incident {incident_id}.")
