@@ -18,8 +18,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp
 
 from outagewatch import __version__, demo
+from outagewatch.api import feeds, openapi, v1
 from outagewatch.api import live as live_api
-from outagewatch.api import openapi, v1
 from outagewatch.api import signals as signals_api
 from outagewatch.api.intake import ReportIntake
 from outagewatch.catalog import service as catalog_service
@@ -29,6 +29,7 @@ from outagewatch.context import AppContext
 from outagewatch.incidents.leader import HostLeadership, LeaderFlag, leadership_for
 from outagewatch.incidents.monitor import Monitor
 from outagewatch.live import LiveHub, read_updates, updates_from_counts
+from outagewatch.live_relay import RedisRelay
 from outagewatch.notify.accounts import Accounts
 from outagewatch.notify.deliverer import deliver_forever
 from outagewatch.notify.wiring import Wakeup, build_deliverer
@@ -53,6 +54,8 @@ log = logging.getLogger(__name__)
 
 
 LIVE_REFRESH_SECONDS = 0.25  # one cheap query; viewers on other processes wait at most this
+RELAYED_REFRESH_SECONDS = 1.0  # counts come through Redis; statuses change once per tick
+_background: set[asyncio.Task[None]] = set()
 SIGNIN_BURST = 5
 SIGNIN_PER_HOUR = 10
 
@@ -97,14 +100,15 @@ def build_site(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        redis_client = redis.from_url(settings.redis_url) if settings.redis_url else None
+        relay = RedisRelay(redis_client, hub) if redis_client is not None else None
         writer = GroupCommitWriter(
             context.store,
             clock=context.clock,
             window=timedelta(minutes=settings.report_window_minutes),
             max_pending=settings.max_pending_reports,
-            on_committed=lambda counts: _publish_counts(context, hub, counts),
+            on_committed=lambda counts: _publish_counts(context, hub, relay, counts),
         )
-        redis_client = redis.from_url(settings.redis_url) if settings.redis_url else None
         app.state.desk = ReportDesk(
             writer=writer,
             limiter=limiter or _rate_limiter(settings, redis_client),
@@ -115,7 +119,12 @@ def build_site(
         )
         app.state.signin_limiter = _signin_limiter(redis_client)
         writer.start()
-        refresher = asyncio.create_task(_refresh_live(context, hub), name="live-refresher")
+        listener = (
+            asyncio.create_task(relay.listen_forever(), name="live-relay")
+            if relay is not None
+            else None
+        )
+        refresher = asyncio.create_task(_refresh_live(context, hub, relay), name="live-refresher")
         delivery = _start_delivery(context) if settings.run_delivery else None
         leader = LeaderFlag()
         detector = (
@@ -148,6 +157,8 @@ def build_site(
             if gatherer is not None:
                 gatherer.cancel()
             refresher.cancel()
+            if listener is not None:
+                listener.cancel()
             hub.close()
             app.state.desk = None
             await writer.stop()
@@ -169,6 +180,7 @@ def build_site(
     app.state.desk = None
     app.state.templates = make_templates()
     app.include_router(v1.router)
+    app.include_router(feeds.router)
     app.include_router(live_api.router)
     app.include_router(signals_api.router)
     app.include_router(pages.router)
@@ -223,21 +235,33 @@ def _start_delivery(context: AppContext) -> asyncio.Task[None]:
     )
 
 
-def _publish_counts(context: AppContext, hub: LiveHub, counts: dict[int, RecentCounts]) -> None:
-    """Push a committed batch's fresh figures to this process's viewers at once."""
+def _publish_counts(
+    context: AppContext, hub: LiveHub, relay: RedisRelay | None, counts: dict[int, RecentCounts]
+) -> None:
+    """Push a committed batch's fresh figures to this process's viewers at once, and to the
+    other nodes' through Redis when it is configured."""
+    if not hub.viewers and relay is None:
+        return
+    # Statuses come from the hub's last figures (the refresher keeps them current), so no
+    # query runs on the event loop here.
+    by_id = context.catalog.by_id
+    statuses = {i: hub.known_status(by_id[i].slug) for i in counts if i in by_id}
+    timelines = {i: hub.known_timeline(by_id[i].slug) for i in counts if i in by_id}
+    updates = updates_from_counts(counts, by_id, statuses, timelines)
     if hub.viewers:
-        # Statuses come from the hub's last figures (the refresher keeps them current), so no
-        # query runs on the event loop here.
-        by_id = context.catalog.by_id
-        statuses = {i: hub.known_status(by_id[i].slug) for i in counts if i in by_id}
-        timelines = {i: hub.known_timeline(by_id[i].slug) for i in counts if i in by_id}
-        hub.publish(updates_from_counts(counts, by_id, statuses, timelines))
+        hub.publish(updates)
+    if relay is not None:
+        task = asyncio.create_task(relay.publish(updates))
+        _background.add(task)  # keep a reference until done (the loop only holds weak ones)
+        task.add_done_callback(_background.discard)
 
 
-async def _refresh_live(context: AppContext, hub: LiveHub) -> None:
-    """Four times a second, publish what storage says: it carries other processes' reports."""
+async def _refresh_live(context: AppContext, hub: LiveHub, relay: RedisRelay | None) -> None:
+    """Publish what storage says: it carries other processes' reports, statuses and
+    timelines. Four times a second; once a second while Redis relays the counts."""
     while True:
-        await asyncio.sleep(LIVE_REFRESH_SECONDS)
+        relayed = relay is not None and relay.healthy
+        await asyncio.sleep(RELAYED_REFRESH_SECONDS if relayed else LIVE_REFRESH_SECONDS)
         if hub.viewers == 0:
             continue
         try:

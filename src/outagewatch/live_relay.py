@@ -1,0 +1,134 @@
+"""Cross-node live updates through Redis publish/subscribe.
+
+Each node publishes the figures of the reports it just committed; every node's listener
+hands what the others published to its own hub, so a viewer on node B sees a report taken
+by node A at once, without waiting for B's next read of the database. Redis is a
+shortcut, not a dependency: while it is unreachable the listener retries with backoff,
+`healthy` turns false, and the app falls back to reading the database four times a second;
+when Redis is back, so are instant updates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import Iterable
+from dataclasses import asdict, replace
+
+import msgspec
+import redis.asyncio as redis
+from redis.exceptions import RedisError
+
+from outagewatch.live import LiveHub, ServiceUpdate
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "ow:live"
+FIRST_RETRY_SECONDS = 0.5
+LONGEST_RETRY_SECONDS = 10.0
+
+
+class Envelope(msgspec.Struct, frozen=True):
+    node: str
+    updates: list[dict[str, object]]
+
+
+_encode = msgspec.json.Encoder().encode
+_decode_envelope = msgspec.json.Decoder(Envelope).decode
+_to_update = msgspec.convert
+
+
+def node_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class RedisRelay:
+    def __init__(
+        self,
+        client: redis.Redis,
+        hub: LiveHub,
+        *,
+        node: str | None = None,
+        channel: str = CHANNEL,
+        longest_retry_seconds: float = LONGEST_RETRY_SECONDS,
+    ) -> None:
+        self.client = client
+        self.hub = hub
+        self.node = node or node_name()
+        self.channel = channel
+        self.healthy = False  # subscribed and listening right now
+        self.longest_retry_seconds = longest_retry_seconds
+
+    async def publish(self, updates: Iterable[ServiceUpdate]) -> None:
+        """Tell the other nodes; a Redis failure only costs them a fraction of a second."""
+        payload = [asdict(update) for update in updates]
+        if not payload:
+            return
+        message = _encode(Envelope(self.node, payload))
+        for attempt in (1, 2):
+            try:
+                await self.client.publish(self.channel, message)
+                return
+            except (RedisError, OSError) as error:
+                # The first failure after Redis comes back is often a pooled connection that
+                # died meanwhile; a second try gets a fresh one.
+                if attempt == 2:
+                    log.debug("live relay: publish failed (%s); nodes read the database", error)
+
+    async def listen_forever(self) -> None:
+        """Subscribe, hand others' updates to the hub; on any failure, back off and retry."""
+        wait = FIRST_RETRY_SECONDS
+        while True:
+            try:
+                await self._listen()
+            except asyncio.CancelledError:
+                raise
+            except (RedisError, OSError) as error:
+                if self.healthy or wait == FIRST_RETRY_SECONDS:
+                    log.warning("live relay: Redis unreachable (%s); retrying", error)
+            self.healthy = False
+            await asyncio.sleep(wait)
+            wait = min(self.longest_retry_seconds, wait * 2)
+
+    async def _listen(self) -> None:
+        pubsub = self.client.pubsub(ignore_subscribe_messages=True)
+        try:
+            await pubsub.subscribe(self.channel)
+            self.healthy = True
+            log.info("live relay: listening on %s", self.channel)
+            while True:
+                message = await pubsub.get_message(timeout=5.0)
+                if message is None:
+                    await self.client.ping()  # notice a dead connection even when all is quiet
+                    continue
+                self._deliver(message.get("data"))
+        finally:
+            self.healthy = False
+            with contextlib.suppress(RedisError, OSError):
+                await pubsub.aclose()  # type: ignore[no-untyped-call]
+
+    def _deliver(self, data: object) -> None:
+        if not isinstance(data, bytes | str):
+            return
+        try:
+            envelope = _decode_envelope(data)
+            if envelope.node == self.node:
+                return  # our own: the hub has it already
+            updates = [_to_update(update, ServiceUpdate) for update in envelope.updates]
+        except (msgspec.DecodeError, msgspec.ValidationError) as error:
+            log.warning("live relay: ignoring a malformed message (%s)", error)
+            return
+        # Another node sends fresh counts; the status and timeline it knows may be older than
+        # ours (it may have no viewer of that service), so ours are kept.
+        hub = self.hub
+        self.hub.publish(
+            replace(
+                update,
+                status=hub.known_status(update.slug),
+                timeline=hub.known_timeline(update.slug),
+            )
+            for update in updates
+        )

@@ -1,0 +1,134 @@
+"""Live updates between nodes through real Redis, and what happens when Redis goes away.
+
+A small TCP proxy stands between the nodes and Redis, so the test can cut Redis off and
+bring it back without touching the server everyone shares.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from urllib.parse import urlsplit
+
+import redis.asyncio as redis
+
+from outagewatch.live import LiveHub, ServiceUpdate
+from outagewatch.live_relay import RedisRelay
+from tests.reports.test_limits import _redis_or_skip, _redis_url
+
+WAIT = 10.0  # seconds: a bound on waiting for another task, never a sleep
+
+
+class CuttableProxy:
+    """Forwards TCP to Redis until cut; while cut, refuses and drops every connection."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.cut = False
+        self._pipes: set[asyncio.Task[None]] = set()
+        self._writers: set[asyncio.StreamWriter] = set()
+        self.server: asyncio.Server | None = None
+
+    async def start(self) -> int:
+        self.server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
+        return int(self.server.sockets[0].getsockname()[1])
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.cut:
+            writer.close()
+            return
+        upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
+        self._writers |= {writer, upstream_writer}
+        for source, sink in ((reader, upstream_writer), (upstream_reader, writer)):
+            task = asyncio.create_task(self._pipe(source, sink))
+            self._pipes.add(task)
+            task.add_done_callback(self._pipes.discard)
+
+    @staticmethod
+    async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(ConnectionError, OSError):
+            while data := await source.read(65536):
+                sink.write(data)
+                await sink.drain()
+        sink.close()
+
+    def sever(self) -> None:
+        self.cut = True
+        for writer in self._writers:
+            writer.close()
+        self._writers.clear()
+
+    def restore(self) -> None:
+        self.cut = False
+
+    async def stop(self) -> None:
+        self.sever()
+        if self.server is not None:
+            self.server.close()
+        for task in list(self._pipes):
+            task.cancel()
+
+
+def _update(slug: str, hour: int, *, status: str = "ok") -> ServiceUpdate:
+    return ServiceUpdate(slug, slug.title(), status, hour, hour)
+
+
+async def _until(condition: object, timeout: float = WAIT) -> bool:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():  # type: ignore[operator]
+        if loop.time() > deadline:
+            return False
+        await asyncio.sleep(0.02)  # yield to the relay's tasks; bounded by the deadline
+    return True
+
+
+def test_a_report_on_one_node_reaches_the_viewers_of_another_and_survives_redis_going_away() -> (
+    None
+):
+    async def scenario() -> None:
+        probe = await _redis_or_skip()  # skips (or fails, where Redis is required)
+        await probe.aclose()
+        target = urlsplit(_redis_url())
+        proxy = CuttableProxy(target.hostname or "127.0.0.1", target.port or 6379)
+        port = await proxy.start()
+        database = target.path.lstrip("/") or "0"
+        channel = f"ow:test:{uuid.uuid4().hex}"
+        clients = [
+            redis.from_url(f"redis://127.0.0.1:{port}/{database}", socket_timeout=2)
+            for _ in range(2)
+        ]
+        hub_a, hub_b = LiveHub(), LiveHub()
+        node_a = RedisRelay(clients[0], hub_a, node="a", channel=channel, longest_retry_seconds=1)
+        node_b = RedisRelay(clients[1], hub_b, node="b", channel=channel, longest_retry_seconds=1)
+        hub_b.publish([_update("tiktok", 0, status="major")])  # what B's refresher knows
+        viewer = hub_b.subscribe("tiktok")
+        listeners = [asyncio.create_task(node.listen_forever()) for node in (node_a, node_b)]
+        try:
+            assert await _until(lambda: node_a.healthy and node_b.healthy)
+
+            await node_a.publish([_update("tiktok", 7)])
+            received = await viewer.next(timeout=WAIT)
+            assert received is not None and received.reports_this_hour == 7
+            assert received.status == "major"  # B keeps the status it knows, not A's guess
+            assert hub_a.last("tiktok") is None  # A ignores its own message
+
+            proxy.sever()
+            assert await _until(lambda: not node_b.healthy)
+            await node_a.publish([_update("tiktok", 8)])  # must not raise while Redis is gone
+
+            proxy.restore()
+            assert await _until(lambda: node_a.healthy and node_b.healthy, timeout=30)
+            await node_a.publish([_update("tiktok", 9)])
+            resumed = await viewer.next(timeout=WAIT)
+            assert resumed is not None and resumed.reports_this_hour == 9
+        finally:
+            for listener in listeners:
+                listener.cancel()
+            await asyncio.gather(*listeners, return_exceptions=True)
+            for client in clients:
+                await client.aclose()
+            await proxy.stop()
+
+    asyncio.run(scenario())
