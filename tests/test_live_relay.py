@@ -1,13 +1,12 @@
 """Live updates between nodes through real Redis, and what happens when Redis goes away.
 
-A small TCP proxy stands between the nodes and Redis, so the test can cut Redis off and
-bring it back without touching the server everyone shares.
+A small TCP proxy (tests/proxy.py) stands between the nodes and Redis, so the test can cut
+Redis off and bring it back without touching the server everyone shares.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from urllib.parse import urlsplit
 
@@ -15,59 +14,10 @@ import redis.asyncio as redis
 
 from outagewatch.live import LiveHub, ServiceUpdate
 from outagewatch.live_relay import RedisRelay
+from tests.proxy import CuttableProxy
 from tests.reports.test_limits import _redis_or_skip, _redis_url
 
 WAIT = 10.0  # seconds: a bound on waiting for another task, never a sleep
-
-
-class CuttableProxy:
-    """Forwards TCP to Redis until cut; while cut, refuses and drops every connection."""
-
-    def __init__(self, host: str, port: int) -> None:
-        self.target = (host, port)
-        self.cut = False
-        self._pipes: set[asyncio.Task[None]] = set()
-        self._writers: set[asyncio.StreamWriter] = set()
-        self.server: asyncio.Server | None = None
-
-    async def start(self) -> int:
-        self.server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
-        return int(self.server.sockets[0].getsockname()[1])
-
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if self.cut:
-            writer.close()
-            return
-        upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
-        self._writers |= {writer, upstream_writer}
-        for source, sink in ((reader, upstream_writer), (upstream_reader, writer)):
-            task = asyncio.create_task(self._pipe(source, sink))
-            self._pipes.add(task)
-            task.add_done_callback(self._pipes.discard)
-
-    @staticmethod
-    async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
-        with contextlib.suppress(ConnectionError, OSError):
-            while data := await source.read(65536):
-                sink.write(data)
-                await sink.drain()
-        sink.close()
-
-    def sever(self) -> None:
-        self.cut = True
-        for writer in self._writers:
-            writer.close()
-        self._writers.clear()
-
-    def restore(self) -> None:
-        self.cut = False
-
-    async def stop(self) -> None:
-        self.sever()
-        if self.server is not None:
-            self.server.close()
-        for task in list(self._pipes):
-            task.cancel()
 
 
 def _update(slug: str, hour: int, *, status: str = "ok") -> ServiceUpdate:

@@ -14,6 +14,8 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp
 
@@ -194,6 +196,8 @@ def build_site(
     openapi.install(app)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    for unreachable in (OperationalError, InterfaceError, PoolTimeoutError):
+        app.add_exception_handler(unreachable, _database_unavailable)
     return app
 
 
@@ -369,6 +373,23 @@ async def _http_error(request: Request, error: Exception) -> Response:
         headers=error.headers,
     )
     return response
+
+
+DATABASE_RETRY_SECONDS = 5
+
+
+async def _database_unavailable(request: Request, error: Exception) -> Response:
+    """The database cannot be reached (restarting, failing over): say so and when to retry,
+    rather than a 500; everything recovers by itself once it is back."""
+    log.warning("database unavailable for %s: %s", request.url.path, type(error).__name__)
+    return await _http_error(
+        request,
+        StarletteHTTPException(
+            503,
+            "The database is unavailable for a moment; try again in a few seconds.",
+            headers={"Retry-After": str(DATABASE_RETRY_SECONDS)},
+        ),
+    )
 
 
 async def _validation_error(request: Request, error: Exception) -> Response:

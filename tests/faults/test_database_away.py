@@ -1,0 +1,73 @@
+"""PostgreSQL goes away and comes back: clear 503s with Retry-After meanwhile, no 500, no
+acknowledged report lost, and everything works again by itself."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from outagewatch.app import create_app
+from outagewatch.catalog import service as catalog_service
+from outagewatch.clock import FixedClock
+from outagewatch.config import Settings
+from outagewatch.storage.sql import SqlStore, make_engine
+from tests.proxy import CuttableProxy, proxy_in_thread, run_on_proxy_loop
+
+REPORT = {"problem": "login", "platform": "ios"}
+
+
+@pytest.fixture
+def through_proxy(postgres_engine: Engine) -> Iterator[tuple[SqlStore, CuttableProxy]]:
+    """A store on the test schema whose connections pass through a proxy we can cut."""
+    url = postgres_engine.url
+    with proxy_in_thread(url.host or "127.0.0.1", url.port or 5432) as (proxy, port):
+        engine = make_engine(
+            url.set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
+        )
+        store = SqlStore(engine)
+        catalog_service.load_into_store(store, now=datetime(2026, 10, 1, tzinfo=UTC))
+        yield store, proxy
+        engine.dispose()
+
+
+def test_while_the_database_is_away_answers_are_503_and_then_all_recovers(
+    through_proxy: tuple[SqlStore, CuttableProxy], clock: FixedClock, tmp_path: Path
+) -> None:
+    store, proxy = through_proxy
+    settings = Settings(
+        data_dir=tmp_path, public_url="http://testserver", run_detection=False, run_delivery=False
+    )
+    with TestClient(create_app(settings, store=store, clock=clock)) as client:
+        assert client.post("/api/v1/services/tiktok/reports", json=REPORT).status_code == 201
+
+        run_on_proxy_loop(proxy, "sever")
+        store.engine.dispose()  # pooled connections died with the proxy's
+        report = client.post(
+            "/api/v1/services/tiktok/reports",
+            json=REPORT,
+            headers={"User-Agent": "another phone"},
+        )
+        status = client.get("/api/v1/services/tiktok")
+        page = client.get("/services/tiktok")
+
+        run_on_proxy_loop(proxy, "restore")
+        again = client.post(
+            "/api/v1/services/tiktok/reports",
+            json=REPORT,
+            headers={"User-Agent": "a third phone"},
+        )
+        back = client.get("/api/v1/services/tiktok")
+
+    assert report.status_code == 503 and int(report.headers["retry-after"]) > 0
+    assert "cannot be stored right now" in report.json()["error"]["message"]
+    assert status.status_code == 503 and int(status.headers["retry-after"]) > 0
+    assert status.json()["error"]["message"].startswith("The database is unavailable")
+    assert page.status_code == 503 and "database is unavailable" in page.text
+    assert again.status_code == 201
+    assert back.status_code == 200 and back.json()["reports_this_hour"] == 2
+    assert store.count_reports() == 2  # the two acknowledged, not the refused one
