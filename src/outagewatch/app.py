@@ -24,6 +24,7 @@ from outagewatch.api import feeds, openapi, v1
 from outagewatch.api import live as live_api
 from outagewatch.api import signals as signals_api
 from outagewatch.api.intake import ReportIntake
+from outagewatch.api.snapshot import snapshot_reads
 from outagewatch.catalog import service as catalog_service
 from outagewatch.clock import Clock, SystemClock
 from outagewatch.config import Settings
@@ -75,9 +76,13 @@ def create_app(
     """
     site = build_site(settings, store=store, clock=clock, limiter=limiter)
     # Reports enter before any of FastAPI's middleware: on the hottest path, each layer
-    # costs measurably (bench/ingest.py), and the intake handles its own errors.
+    # costs measurably (bench/ingest.py), and the intake handles its own errors. Status JSON
+    # and anonymous service pages, what a flash crowd reads, come from a snapshot in memory
+    # just behind it (bench/read.py).
     return ReportIntake(
-        site, desk=lambda: site.state.desk, catalog=lambda: site.state.context.catalog
+        snapshot_reads(site),
+        desk=lambda: site.state.desk,
+        catalog=lambda: site.state.context.catalog,
     )
 
 
@@ -102,8 +107,19 @@ def build_site(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        redis_client = redis.from_url(settings.redis_url) if settings.redis_url else None
-        relay = RedisRelay(redis_client, hub) if redis_client is not None else None
+        # Short timeouts: a report must not wait long on a Redis that is going away.
+        redis_client = (
+            redis.from_url(settings.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
+            if settings.redis_url
+            else None
+        )
+        # The relay's listener waits on its connection for seconds at a time: a client of its
+        # own, without the intake's short read timeout.
+        relay = (
+            RedisRelay(redis.from_url(settings.redis_url, socket_connect_timeout=1), hub)
+            if settings.redis_url
+            else None
+        )
         writer = GroupCommitWriter(
             context.store,
             clock=context.clock,
@@ -166,6 +182,8 @@ def build_site(
             await writer.stop()
             if redis_client is not None:
                 await redis_client.aclose()
+            if relay is not None:
+                await relay.client.aclose()
 
     app = FastAPI(
         title=f"{settings.site_name} API",
@@ -342,7 +360,9 @@ def refresh_live_once(context: AppContext, hub: LiveHub) -> int:
 
 
 def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+    """API paths and machine formats (feeds, badges, data) answer errors in JSON."""
+    path = request.url.path
+    return path.startswith("/api/") or path.endswith((".json", ".atom", ".rss", ".svg", ".csv"))
 
 
 def _error_json(

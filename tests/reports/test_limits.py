@@ -106,3 +106,24 @@ def test_each_minute_and_service_starts_afresh() -> None:
 
     assert guard.admit(service_id=2, network_key="n", minute=10)
     assert guard.admit(service_id=1, network_key="n", minute=11)
+
+
+def test_without_redis_each_node_limits_on_its_own_buckets() -> None:
+    from tests.serving import free_port
+
+    async def scenario() -> tuple[list[float], bool]:
+        unreachable = redis.from_url(
+            f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=0.5
+        )
+        try:
+            buckets = RedisBuckets(unreachable, POLICY, prefix="test:")
+            waits = [await buckets.acquire("net", now=100.0) for _ in range(4)]
+            return waits, buckets.degraded
+        finally:
+            await unreachable.aclose()
+
+    waits, degraded = asyncio.run(scenario())
+
+    assert degraded
+    assert waits[: int(POLICY.capacity)] == [0.0] * int(POLICY.capacity)
+    assert waits[-1] > 0  # still limited, by this node's own bucket

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Protocol
 
 import redis.asyncio as redis
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +82,12 @@ return {allowed, tostring(tokens)}
 
 
 class RedisBuckets:
-    """Buckets shared by every web node; `now` is Unix seconds from each node's clock."""
+    """Buckets shared by every web node; `now` is Unix seconds from each node's clock.
+
+    While Redis cannot be reached, each node limits on its own buckets instead: a network
+    then gets a node's allowance from every node for a while, which is better than refusing
+    every report or letting floods through.
+    """
 
     def __init__(
         self, client: redis.Redis, policy: BucketPolicy, *, prefix: str = "ow:rl:"
@@ -87,10 +96,21 @@ class RedisBuckets:
         self._client = client
         self._prefix = prefix
         self._script = client.register_script(_BUCKET_SCRIPT)
+        self._fallback = MemoryBuckets(policy)
+        self.degraded = False
 
     async def acquire(self, key: str, *, now: float) -> float:
-        allowed, tokens = await self._script(
-            keys=[self._prefix + key],
-            args=[self.policy.capacity, self.policy.refill_per_second, now],
-        )
+        try:
+            allowed, tokens = await self._script(
+                keys=[self._prefix + key],
+                args=[self.policy.capacity, self.policy.refill_per_second, now],
+            )
+        except (RedisError, OSError) as error:
+            if not self.degraded:
+                log.warning("rate limits: Redis unreachable (%s); limiting per node", error)
+            self.degraded = True
+            return self._fallback.acquire_now(key, now=now)
+        if self.degraded:
+            log.info("rate limits: Redis is back; limits are shared again")
+            self.degraded = False
         return 0.0 if int(allowed) else self.policy.retry_after(float(tokens))
