@@ -62,3 +62,14 @@ def test_the_incident_page_and_unknown_incidents(
     assert "Began (estimated)" in page.text
     assert client.get("/incidents/999").status_code == 404
     assert client.get("/api/v1/incidents/999").json()["error"]["status"] == 404
+
+
+def test_a_platform_coming_back_keeps_its_brand_spelling() -> None:
+    from outagewatch.incidents.timeline import spread_change
+
+    sentences = spread_change("platform", {"ios", "web"}, {"web"}, first=False)
+
+    assert sentences == ["iPhone app back to normal; website still failing."]
+    assert spread_change("platform", {"android"}, set(), first=False) == [
+        "Android app back to normal."
+    ]

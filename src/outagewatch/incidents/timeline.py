@@ -40,7 +40,7 @@ def spread_change(dimension: str, before: set[str], after: set[str], *, first: b
         gone = ", ".join(names[v] for v in back)
         if dimension == "platform":
             still = f"; {listed} still failing" if after else ""
-            sentences.append(f"{gone[0].upper()}{gone[1:]} back to normal{still}.")
+            sentences.append(f"{_sentence_start(gone)} back to normal{still}.")
         else:
             still = f"; still affected in {listed}" if after else ""
             sentences.append(f"Back to normal in {gone}{still}.")
@@ -48,6 +48,13 @@ def spread_change(dimension: str, before: set[str], after: set[str], *, first: b
         joined = ", ".join(names[v] for v in new)
         sentences.append(f"Now also affected: {joined}.")
     return sentences
+
+
+def _sentence_start(text: str) -> str:
+    """Capitalise a sentence's first word, but never a brand's (iPhone stays iPhone)."""
+    if len(text) > 1 and text[1].isupper():
+        return text
+    return text[:1].upper() + text[1:]
 
 
 def explain(observed: float, expected: float, window: timedelta) -> str:
