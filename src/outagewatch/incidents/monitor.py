@@ -27,7 +27,6 @@ from outagewatch.storage.records import ServiceStatus
 SECONDS_PER_MINUTE = 60
 MINUTES_PER_HOUR = 60
 HOURS_PER_DAY = 24
-START_SEARCH = timedelta(hours=2)
 STATE_OF = {"ok": OK, "possible": POSSIBLE, "major": MAJOR}
 TOP_EVIDENCE = 3  # values per dimension in a verdict's evidence
 
