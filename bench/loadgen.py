@@ -1,4 +1,8 @@
-"""Drive a server with wrk when installed, else with a bounded asyncio client; same figures."""
+"""Drive a server with wrk when installed, else with a bounded asyncio client; same figures.
+
+With a body, each request is a report POST from its own simulated person; without one
+(body=None), an anonymous GET with the given headers, as a crowd opening the same page sends.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,21 +75,27 @@ def _percentile(output: str, percent: int) -> float:
     return _milliseconds(match.group(1))
 
 
-def run_wrk(url: str, body: str, *, seconds: int, connections: int, threads: int) -> LoadResult:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_SCRIPT % {"body": body})
-    command = [
-        "wrk",
-        f"-t{threads}",
-        f"-c{connections}",
-        f"-d{seconds}s",
-        "--latency",
-        "-s",
-        script.name,
-        url,
-    ]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    Path(script.name).unlink()
+def run_wrk(
+    url: str,
+    body: str | None,
+    *,
+    seconds: int,
+    connections: int,
+    threads: int,
+    headers: Mapping[str, str] | None = None,
+) -> LoadResult:
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    script: Path | None = None
+    if body is not None:  # without a body, wrk's own GET: no script to slow the load down
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
+            file.write(WRK_SCRIPT % {"body": body})
+        script = Path(file.name)
+        command += ["-s", str(script)]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    if script is not None:
+        script.unlink()
     completed = re.search(r"(\d+) requests in ([\d.]+)(m?s)", output)
     assert completed, output
     elapsed = float(completed.group(2)) * (60 if completed.group(3) == "m" else 1)
@@ -104,7 +115,14 @@ def _address(person_id: int) -> str:
     return f"{11 + person_id % 200}.{person_id >> 8 & 255}.{person_id >> 16}.7"
 
 
-async def _run_client(url: str, body: str, *, seconds: int, connections: int) -> LoadResult:
+async def _run_client(
+    url: str,
+    body: str | None,
+    *,
+    seconds: int,
+    connections: int,
+    headers: Mapping[str, str] | None = None,
+) -> LoadResult:
     latencies: list[float] = []
     non_2xx = 0
     deadline = time.monotonic() + seconds
@@ -115,15 +133,18 @@ async def _run_client(url: str, body: str, *, seconds: int, connections: int) ->
         while time.monotonic() < deadline:
             person_id = random.getrandbits(24)
             started = time.perf_counter()
-            response = await client.post(
-                url,
-                content=body,
-                headers={
-                    "Content-Type": "application/json",
-                    "X-Forwarded-For": _address(person_id),
-                    "User-Agent": f"bench-{person_id}",
-                },
-            )
+            if body is None:
+                response = await client.get(url, headers=headers)
+            else:
+                response = await client.post(
+                    url,
+                    content=body,
+                    headers={
+                        "Content-Type": "application/json",
+                        "X-Forwarded-For": _address(person_id),
+                        "User-Agent": f"bench-{person_id}",
+                    },
+                )
             latencies.append((time.perf_counter() - started) * 1000)
             non_2xx += not 200 <= response.status_code < 300
 
@@ -143,8 +164,24 @@ async def _run_client(url: str, body: str, *, seconds: int, connections: int) ->
 
 
 def run_load(
-    url: str, body: str, *, seconds: int, connections: int, threads: int = 2
+    url: str,
+    body: str | None,
+    *,
+    seconds: int,
+    connections: int,
+    threads: int = 2,
+    headers: Mapping[str, str] | None = None,
 ) -> LoadResult:
+    """POST `body` as many people, or GET with `headers` when body is None."""
     if shutil.which("wrk"):
-        return run_wrk(url, body, seconds=seconds, connections=connections, threads=threads)
-    return asyncio.run(_run_client(url, body, seconds=seconds, connections=connections))
+        return run_wrk(
+            url,
+            body,
+            seconds=seconds,
+            connections=connections,
+            threads=threads,
+            headers=headers,
+        )
+    return asyncio.run(
+        _run_client(url, body, seconds=seconds, connections=connections, headers=headers)
+    )

@@ -97,8 +97,13 @@ class Settings(BaseSettings):
         if not path.exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)
             candidate = path.with_suffix(f".{os.getpid()}.tmp")
-            candidate.write_text(secrets.token_hex(32))
-            candidate.chmod(0o600)
+            # Created owner-only: written first and chmod-ed after, it would be readable by
+            # anyone on the host for a moment. A crashed process of the same pid may have
+            # left one behind.
+            candidate.unlink(missing_ok=True)
+            descriptor = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w") as file:
+                file.write(secrets.token_hex(32))
             try:
                 os.link(candidate, path)  # atomic: if another process won, keep its secret
             except FileExistsError:

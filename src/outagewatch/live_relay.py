@@ -108,7 +108,7 @@ class RedisRelay:
         finally:
             self.healthy = False
             with contextlib.suppress(RedisError, OSError):
-                await pubsub.aclose()  # type: ignore[no-untyped-call]
+                await pubsub.aclose()  # type: ignore[no-untyped-call, unused-ignore]  # typed in redis 8
 
     def _deliver(self, data: object) -> None:
         if not isinstance(data, bytes | str):

@@ -104,3 +104,27 @@ def test_openapi_document_describes_the_api(client: TestClient) -> None:
     for path in ("/api/v1/services", "/api/v1/services/{slug}", "/api/v1/categories"):
         assert path in document["paths"]
     assert "404" in document["paths"]["/api/v1/services/{slug}"]["get"]["responses"]
+
+
+def test_the_document_describes_a_422_as_the_error_body_actually_sent(
+    client: TestClient,
+) -> None:
+    document = client.get("/api/v1/openapi.json").json()
+
+    answer = client.get("/api/v1/incidents/not-a-number")
+
+    incident = document["paths"]["/api/v1/incidents/{incident_id}"]["get"]
+    schema = incident["responses"]["422"]["content"]["application/json"]["schema"]
+    assert schema == {"$ref": "#/components/schemas/ErrorBody"}
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+    assert answer.status_code == 422
+    assert "incident_id" in answer.json()["error"]["message"]
+
+
+def test_an_incident_id_beyond_any_stored_one_is_a_422_not_a_server_error(
+    client: TestClient,
+) -> None:
+    response = client.get(f"/api/v1/incidents/{2**70}")
+
+    assert response.status_code == 422
+    assert "incident_id" in response.json()["error"]["message"]

@@ -253,6 +253,22 @@ def test_signing_out_ends_the_session(client: TestClient, loaded_store: SqlStore
     assert client.get("/account", follow_redirects=False).status_code == 303
 
 
+def test_personal_pages_and_pages_with_a_token_are_never_stored_by_caches(
+    client: TestClient, loaded_store: SqlStore
+) -> None:
+    _sign_in(client, loaded_store)
+
+    answers = [
+        client.get("/account"),
+        client.get("/signin"),
+        client.get("/signin/confirm?token=abc"),
+        client.get("/unsubscribe/abc"),
+    ]
+
+    assert [answer.status_code for answer in answers] == [200, 200, 200, 200]
+    assert {answer.headers.get("cache-control") for answer in answers} == {"no-store"}
+
+
 def test_the_local_mailbox_page_is_only_for_operators(
     client: TestClient, loaded_store: SqlStore
 ) -> None:

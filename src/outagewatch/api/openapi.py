@@ -1,4 +1,5 @@
-"""The OpenAPI document: FastAPI's, plus the hand-written intake path it cannot see."""
+"""The OpenAPI document: FastAPI's, plus the hand-written paths it cannot see (report intake
+and the status snapshot)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,13 @@ import msgspec
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from outagewatch.api import signals
 from outagewatch.api.intake import ReportAccepted
+from outagewatch.api.snapshot import (
+    RETRY_AFTER_SECONDS,
+    STATUS_TTL_SECONDS,
+    ServiceStatusOut,
+)
 from outagewatch.reports.intake import MAX_BODY_BYTES, ReportRequest
 
 
@@ -38,12 +45,21 @@ def _report_path() -> dict[str, Any]:
             ),
             "operationId": "report_problem",
             "parameters": [
-                {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
+                {
+                    "name": "slug",
+                    "in": "path",
+                    "required": True,
+                    "description": "A service's slug, as listed by /api/v1/services",
+                    "schema": {"type": "string", "examples": ["whatsapp"]},
+                }
             ],
             "requestBody": {
                 "required": True,
                 "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/ReportRequest"}}
+                    "application/json": {
+                        "schema": {"$ref": "#/components/schemas/ReportRequest"},
+                        "example": {"problem": "messages", "platform": "android", "country": "DE"},
+                    }
                 },
             },
             "responses": {
@@ -74,6 +90,77 @@ def _report_path() -> dict[str, Any]:
     }
 
 
+def _describe_validation_errors_as_sent(document: dict[str, Any]) -> None:
+    """FastAPI documents a 422 as its own `{"detail": [...]}`, but our handler answers every
+    error as an ErrorBody (app.py); say what is actually sent."""
+    fastapi_shape = "#/components/schemas/HTTPValidationError"
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            content = operation.get("responses", {}).get("422", {}).get("content", {})
+            body = content.get("application/json", {})
+            if body.get("schema", {}).get("$ref") == fastapi_shape:
+                body["schema"] = {"$ref": "#/components/schemas/ErrorBody"}
+    schemas = document["components"]["schemas"]
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+
+
+def _status_path() -> dict[str, Any]:
+    return {
+        "get": {
+            "tags": ["v1"],
+            "summary": "A service's status and report counts",
+            "description": (
+                "The small answer to poll: what `GET /api/v1/services/{slug}` says about the "
+                f"status and counts, read at most about {STATUS_TTL_SECONDS:g} s ago "
+                "(`updated_at`). Answers `If-None-Match` with 304. When storage cannot be read "
+                "it serves the last answer it has, with `X-OutageWatch-Stale: 1`."
+            ),
+            "operationId": "service_status",
+            "parameters": [
+                {
+                    "name": "slug",
+                    "in": "path",
+                    "required": True,
+                    "description": "A service's slug, as listed by /api/v1/services",
+                    "schema": {"type": "string", "examples": ["whatsapp"]},
+                },
+                {
+                    "name": "If-None-Match",
+                    "in": "header",
+                    "required": False,
+                    "schema": {"type": "string"},
+                },
+            ],
+            "responses": {
+                "200": {
+                    "description": "The service's status and counts",
+                    "headers": {
+                        "ETag": {"description": "Of this body", "schema": {"type": "string"}},
+                        "X-OutageWatch-Stale": {
+                            "description": "1 when storage could not be read and this is "
+                            "the last answer that could",
+                            "schema": {"type": "string", "enum": ["1"]},
+                        },
+                    },
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/ServiceStatusOut"}
+                        }
+                    },
+                },
+                "304": {"description": "Unchanged since the ETag given in If-None-Match"},
+                "404": _error("No such service"),
+                "503": _error(
+                    f"Storage cannot be read and there is no earlier answer (Retry-After: "
+                    f"{RETRY_AFTER_SECONDS} s)",
+                    retry_after=True,
+                ),
+            },
+        }
+    }
+
+
 def install(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -84,10 +171,15 @@ def install(app: FastAPI) -> None:
                 routes=app.routes,
             )
             _, components = msgspec.json.schema_components(
-                [ReportRequest, ReportAccepted], ref_template="#/components/schemas/{name}"
+                [ReportRequest, ReportAccepted, ServiceStatusOut],
+                ref_template="#/components/schemas/{name}",
             )
             document.setdefault("components", {}).setdefault("schemas", {}).update(components)
+            document["components"]["schemas"].update(signals.BODY_COMPONENTS)
+            document["components"]["securitySchemes"] = {"bearer": signals.BEARER_SCHEME}
             document["paths"]["/api/v1/services/{slug}/reports"] = _report_path()
+            document["paths"]["/api/v1/services/{slug}/status"] = _status_path()
+            _describe_validation_errors_as_sent(document)
             app.openapi_schema = document
         return app.openapi_schema
 

@@ -49,6 +49,15 @@ _MANY: TypeAdapter[list[MentionCount]] = TypeAdapter(
 _ONE_OR_MANY: TypeAdapter[MentionCount | list[MentionCount]] = TypeAdapter(
     MentionCount | Annotated[list[MentionCount], Field(min_length=1, max_length=MAX_ITEMS)]
 )
+# The body's schema refers to MentionCount among the document's components (api/openapi.py
+# puts these there): a `$defs` inside an operation would not resolve from the document root.
+BODY_SCHEMA = _ONE_OR_MANY.json_schema(ref_template="#/components/schemas/{model}")
+BODY_COMPONENTS: dict[str, Any] = BODY_SCHEMA.pop("$defs")
+BEARER_SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "A collector token, from `outagewatch admin token NAME`",
+}
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": schemas.ErrorBody, "description": description}
     for status, description in (
@@ -72,7 +81,7 @@ def token_hash(token: str) -> str:
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": _ONE_OR_MANY.json_schema()}},
+            "content": {"application/json": {"schema": BODY_SCHEMA}},
         },
         "security": [{"bearer": []}],
     },

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 
 from outagewatch.api import schemas
 from outagewatch.catalog.categories import CATEGORIES, CATEGORY_BY_SLUG
@@ -30,9 +30,16 @@ PUBLIC_EVIDENCE = {
     "top_platforms",
 }
 
+# A real slug as the example, so a reader (and a fuzzer) gets past the 404 at once.
+ServiceSlug = Annotated[
+    str, Path(description="A service's slug, as listed by /api/v1/services", examples=["whatsapp"])
+]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": schemas.ErrorBody, "description": "No such service"}
 }
+# Incident ids are INTEGER columns: 32 bits on PostgreSQL. A larger number can name no
+# incident, and SQLite refuses one past 64 bits outright, so it is a bad request, not a lookup.
+MAX_INCIDENT_ID = 2**31 - 1
 BAD_REQUEST: dict[int | str, dict[str, Any]] = {
     422: {"model": schemas.ErrorBody, "description": "Invalid parameters"}
 }
@@ -78,7 +85,7 @@ def list_services(
 
 
 @router.get("/services/{slug}", response_model=schemas.ServiceDetail, responses=NOT_FOUND)
-def get_service(request: Request, slug: str) -> schemas.ServiceDetail:
+def get_service(request: Request, slug: ServiceSlug) -> schemas.ServiceDetail:
     """A service's status, recent report counts, 24-hour series, problems and regions."""
     context = _context(request)
     service = context.catalog.by_slug.get(slug)
@@ -181,7 +188,7 @@ def _incident_out(incident: Incident, slug: str) -> schemas.IncidentOut:
     "/services/{slug}/incidents", response_model=list[schemas.IncidentOut], responses=NOT_FOUND
 )
 def service_incidents(
-    request: Request, slug: str, limit: Annotated[int, Query(ge=1, le=100)] = 20
+    request: Request, slug: ServiceSlug, limit: Annotated[int, Query(ge=1, le=100)] = 20
 ) -> list[schemas.IncidentOut]:
     """A service's incidents, newest first, each with its timeline."""
     context = _context(request)
@@ -195,7 +202,9 @@ def service_incidents(
 
 
 @router.get("/incidents/{incident_id}", response_model=schemas.IncidentOut, responses=NOT_FOUND)
-def get_incident(request: Request, incident_id: int) -> schemas.IncidentOut:
+def get_incident(
+    request: Request, incident_id: Annotated[int, Path(ge=1, le=MAX_INCIDENT_ID)]
+) -> schemas.IncidentOut:
     """One incident: estimated start, detection, peak, updates and end."""
     context = _context(request)
     incident = reading.incident(context.store, incident_id, now=context.clock.now())

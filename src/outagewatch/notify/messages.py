@@ -57,7 +57,7 @@ class Composer:
         self._unsubscribe_url = unsubscribe_url
         self._text = Environment(
             loader=FileSystemLoader(TEMPLATES),
-            autoescape=False,  # noqa: S701 - plain-text mail parts, never HTML
+            autoescape=False,  # noqa: S701 - plain-text mail parts, never HTML  # nosec B701
             undefined=StrictUndefined,
             keep_trailing_newline=True,
         )

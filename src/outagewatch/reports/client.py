@@ -52,7 +52,7 @@ def _is_address(text: str) -> bool:
     return _packed(text) is not None
 
 
-UNKNOWN_PEER = "0.0.0.0"  # noqa: S104 - a placeholder address, never bound to
+UNKNOWN_PEER = "0.0.0.0"  # noqa: S104 - a placeholder address, never bound to  # nosec B104
 
 
 def client_address(peer: str, forwarded_for: str | None, proxies: TrustedProxies) -> str:

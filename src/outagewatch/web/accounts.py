@@ -67,6 +67,9 @@ def _render(request: Request, template: str, status_code: int = 200, **values: A
         },
         status_code=status_code,
     )
+    # Each of these pages is someone's own: an address, channel URLs that may hold
+    # credentials, or a link's token. No cache, shared or the browser's, may keep one.
+    response.headers["cache-control"] = "no-store"
     return response
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 from urllib.parse import parse_qs
@@ -10,11 +10,13 @@ from urllib.parse import parse_qs
 import pycountry
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from outagewatch.catalog import data_file
 from outagewatch.catalog.categories import CATEGORIES, CATEGORY_BY_SLUG
 from outagewatch.catalog.countries import country_name
+from outagewatch.catalog.model import Service
 from outagewatch.context import AppContext
 from outagewatch.incidents import reading, timeline
 from outagewatch.reports import intake
@@ -23,6 +25,7 @@ from outagewatch.reports.platforms import PLATFORMS
 from outagewatch.reports.service import RateLimitedError, ReportDesk
 from outagewatch.reports.summary import region_shares, summarise
 from outagewatch.reports.writer import WriterUnavailableError
+from outagewatch.storage.records import Account
 from outagewatch.web.accounts import CHOICE_LABELS, SESSION_COOKIE, choice_of
 from outagewatch.web.charts import hourly_chart
 from outagewatch.web.security import same_origin
@@ -42,12 +45,14 @@ def _context(request: Request) -> AppContext:
     return context
 
 
+def _page_values(context: AppContext, **values: Any) -> dict[str, Any]:
+    """What every page's template gets, besides its own values."""
+    return {"site_name": context.settings.site_name, "categories": CATEGORIES, **values}
+
+
 def _render(request: Request, template: str, **values: Any) -> HTMLResponse:
-    context = _context(request)
     response: HTMLResponse = request.app.state.templates.TemplateResponse(
-        request,
-        template,
-        {"site_name": context.settings.site_name, "categories": CATEGORIES, **values},
+        request, template, _page_values(_context(request), **values)
     )
     return response
 
@@ -81,6 +86,11 @@ def home(request: Request) -> HTMLResponse:
         if mapped
         else {}
     )
+    world_map = Markup(  # noqa: S704 - our own code escapes all text  # nosec B704
+        render_world_map(
+            countries, title="Where reports came from in the last hour", country_name=country_name
+        )
+    )
     return _render(
         request,
         "home.html",
@@ -90,13 +100,7 @@ def home(request: Request) -> HTMLResponse:
         category_sizes=category_sizes,
         service_count=len(context.catalog.services),
         regions=region_shares(countries),
-        world_map=Markup(  # noqa: S704 - built by our own code with every text escaped
-            render_world_map(
-                countries,
-                title="Where reports came from in the last hour",
-                country_name=country_name,
-            )
-        ),
+        world_map=world_map,
     )
 
 
@@ -148,6 +152,35 @@ def service_page(
     if service is None:
         raise HTTPException(404, f"We do not track a service called {slug!r}.")
     now = context.clock.now()
+    account = context.accounts.session_account(request.cookies.get(SESSION_COOKIE), now=now)
+    values = service_page_values(
+        context, service, now=now, account=account, reported=reported, followed=followed
+    )
+    return _render(request, "service.html", **values)
+
+
+def anonymous_service_page(
+    context: AppContext, templates: Jinja2Templates, service: Service
+) -> bytes:
+    """The service page as a visitor without a session sees it: the same for everyone, so
+    api/snapshot.py serves it from memory. Byte for byte what service_page answers them."""
+    values = service_page_values(
+        context, service, now=context.clock.now(), account=None, reported=None, followed=None
+    )
+    html = templates.get_template("service.html").render(_page_values(context, **values))
+    return html.encode()
+
+
+def service_page_values(
+    context: AppContext,
+    service: Service,
+    *,
+    now: datetime,
+    account: Account | None,
+    reported: str | None,
+    followed: str | None,
+) -> dict[str, Any]:
+    """What service.html shows; only the Notify-me box and the report outcome are personal."""
     summary = summarise(context.store, service=service, now=now)
     uncounted = context.store.uncounted_totals(
         service.id or 0, since=now - timedelta(hours=24), until=now + timedelta(minutes=1)
@@ -157,48 +190,45 @@ def service_page(
     )
     statuses = context.store.statuses()
     official = context.store.official_status(service.id or 0)
-    account = context.accounts.session_account(request.cookies.get(SESSION_COOKIE), now=now)
     follow = (
         next((f for f in context.store.follows_of(account.id) if f.service_id == service.id), None)
         if account
         else None
     )
-    return _render(
-        request,
-        "service.html",
-        account=account,
-        follow_choice=choice_of(follow.on_start, follow.on_recovery) if follow else None,
-        channel_count=len(context.store.channels_of(account.id)) if account else 0,
-        followed_now=bool(followed) and follow is not None,
-        choice_labels=CHOICE_LABELS,
-        service=service,
-        category=CATEGORY_BY_SLUG[service.category],
-        summary=summary,
-        chart=Markup(chart),  # noqa: S704 - built by our own code with every text escaped
-        world_map=Markup(  # noqa: S704 - built by our own code with every text escaped
+    return {
+        "account": account,
+        "follow_choice": choice_of(follow.on_start, follow.on_recovery) if follow else None,
+        "channel_count": len(context.store.channels_of(account.id)) if account else 0,
+        "followed_now": bool(followed) and follow is not None,
+        "choice_labels": CHOICE_LABELS,
+        "service": service,
+        "category": CATEGORY_BY_SLUG[service.category],
+        "summary": summary,
+        "chart": Markup(chart),  # noqa: S704 - our own code escapes all text  # nosec B704
+        "world_map": Markup(  # noqa: S704 - our own code escapes all text  # nosec B704
             render_world_map(
                 summary.countries,
                 title=f"Where {service.name} reports came from in the last 24 hours",
                 country_name=country_name,
             )
         ),
-        related=context.catalog.related(service),
-        statuses=statuses,
-        public_url=context.settings.public_url.rstrip("/"),
-        report_outcome=REPORT_OUTCOMES.get(reported or ""),
-        incidents=reading.incidents_of(
-            context.store, service.id or 0, limit=INCIDENTS_ON_PAGE, now=context.clock.now()
+        "related": context.catalog.related(service),
+        "statuses": statuses,
+        "public_url": context.settings.public_url.rstrip("/"),
+        "report_outcome": REPORT_OUTCOMES.get(reported or ""),
+        "incidents": reading.incidents_of(
+            context.store, service.id or 0, limit=INCIDENTS_ON_PAGE, now=now
         ),
-        timeline_mark=context.store.timeline_marks([service.id or 0]).get(service.id or 0, 0),
-        probe=context.store.probe_results().get(service.id or 0),
-        official=official,
-        official_note=timeline.official_disagreement(
+        "timeline_mark": context.store.timeline_marks([service.id or 0]).get(service.id or 0, 0),
+        "probe": context.store.probe_results().get(service.id or 0),
+        "official": official,
+        "official_note": timeline.official_disagreement(
             summary.status.status, official.indicator if official and not official.failing else None
         ),
-        uncounted=uncounted,
-        platforms=PLATFORMS,
-        countries=_country_choices(),
-    )
+        "uncounted": uncounted,
+        "platforms": PLATFORMS,
+        "countries": _country_choices(),
+    }
 
 
 @router.get("/services/{slug}/timeline", response_class=HTMLResponse)
