@@ -29,7 +29,7 @@ from outagewatch.catalog import service as catalog_service
 from outagewatch.clock import Clock, SystemClock
 from outagewatch.config import Settings
 from outagewatch.context import AppContext
-from outagewatch.incidents.leader import HostLeadership, LeaderFlag, leadership_for
+from outagewatch.incidents.leader import HostLeadership, LeaderFlag, leadership_for, try_to_lead
 from outagewatch.incidents.monitor import Monitor
 from outagewatch.live import LiveHub, read_updates, updates_from_counts
 from outagewatch.live_relay import RedisRelay
@@ -312,7 +312,7 @@ async def _detect(context: AppContext, writer: GroupCommitWriter, leader: Leader
     next_tick = loop.time()
     try:
         while True:
-            leader.held = await asyncio.to_thread(leadership.try_acquire)
+            leader.held = await asyncio.to_thread(try_to_lead, leadership)
             if leader.held:
                 if traffic is not None:
                     await _send_demo_traffic(context, traffic, writer)

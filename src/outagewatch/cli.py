@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from dataclasses import asdict
@@ -21,6 +22,7 @@ from outagewatch.config import Settings
 from outagewatch.storage import migrate as migrations
 from outagewatch.storage.sql import SqlStore, make_engine
 
+log = logging.getLogger(__name__)
 app = typer.Typer(help="OutageWatch: crowd-sourced outage tracking.", no_args_is_help=True)
 catalog_app = typer.Typer(help="The catalog of services.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
@@ -165,7 +167,7 @@ def worker(
     deployments whose web processes set RUN_DETECTION=false. Several may run: one leads."""
     import asyncio
 
-    from outagewatch.incidents.leader import LeaderFlag, leadership_for
+    from outagewatch.incidents.leader import LeaderFlag, leadership_for, try_to_lead
     from outagewatch.incidents.monitor import Monitor
     from outagewatch.signals.gathering import gather_forever
 
@@ -180,9 +182,13 @@ def worker(
 
     async def detect() -> None:
         while True:
-            leader.held = await asyncio.to_thread(leadership.try_acquire)
+            leader.held = await asyncio.to_thread(try_to_lead, leadership)
             if leader.held:
-                changes = await asyncio.to_thread(monitor.tick, catalog, now=clock.now())
+                try:
+                    changes = await asyncio.to_thread(monitor.tick, catalog, now=clock.now())
+                except Exception:  # the database away, or a bug: the next tick tries again
+                    log.exception("detection tick failed; retrying")
+                    changes = []
                 for change in changes:
                     console.print(f"{change.service_id}: {change.before} -> {change.after}")
             await asyncio.sleep(interval)

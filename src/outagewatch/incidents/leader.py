@@ -8,11 +8,15 @@ connection dies, PostgreSQL releases the lock and another worker takes over at i
 from __future__ import annotations
 
 import fcntl
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
 
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import SQLAlchemyError
+
+log = logging.getLogger(__name__)
 
 # An arbitrary 64-bit key naming "OutageWatch detection" among advisory locks.
 DETECTION_LOCK_KEY = 0x0_7_7A6E_DE7EC7
@@ -101,6 +105,16 @@ class PostgresLeadership:
             self._connection.invalidate()  # the session (and any lock it held) ends with it
             self._connection.close()
             self._connection = None
+
+
+def try_to_lead(leadership: Leadership) -> bool:
+    """Whether this process leads now. A database out of reach (PostgreSQL restarting) means
+    not leading for now: the loop asks again at its next turn instead of dying with it."""
+    try:
+        return leadership.try_acquire()
+    except (SQLAlchemyError, OSError):
+        log.warning("cannot reach the database to lead detection; trying again", exc_info=True)
+        return False
 
 
 def leadership_for(engine: Engine, data_dir: Path) -> Leadership:
