@@ -21,6 +21,7 @@ from outagewatch.config import Settings
 from outagewatch.storage import migrate, schema
 from outagewatch.storage.sql import SqlStore, make_engine
 from tests.mailserver import MailServer
+from tests.proxy import CuttableProxy, proxy_in_thread
 from tests.webhook_receiver import WebhookReceiver
 
 # Hypothesis's per-example deadline is a wall-clock assertion, and these machines are shared:
@@ -85,6 +86,20 @@ def _empty_postgres(engine: Engine) -> None:
     tables = ", ".join(table.name for table in schema.metadata.sorted_tables)
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def postgres_through_proxy(postgres_engine: Engine) -> Iterator[tuple[SqlStore, CuttableProxy]]:
+    """An empty store on the test schema whose connections pass through a proxy the test can
+    cut (tests.proxy.run_on_proxy_loop), as when the database goes away."""
+    _empty_postgres(postgres_engine)  # other tests share the schema
+    url = postgres_engine.url
+    with proxy_in_thread(url.host or "127.0.0.1", url.port or 5432) as (proxy, port):
+        engine = make_engine(
+            url.set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
+        )
+        yield SqlStore(engine), proxy
+        engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

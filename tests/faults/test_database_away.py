@@ -3,38 +3,29 @@ acknowledged report lost, and everything works again by itself."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 
 from outagewatch.app import create_app
 from outagewatch.catalog import service as catalog_service
 from outagewatch.clock import FixedClock
 from outagewatch.config import Settings
-from outagewatch.storage.sql import SqlStore, make_engine
-from tests.conftest import _empty_postgres
-from tests.proxy import CuttableProxy, proxy_in_thread, run_on_proxy_loop
+from outagewatch.storage.sql import SqlStore
+from tests.proxy import CuttableProxy, run_on_proxy_loop
 
 REPORT = {"problem": "login", "platform": "ios"}
 
 
 @pytest.fixture
-def through_proxy(postgres_engine: Engine) -> Iterator[tuple[SqlStore, CuttableProxy]]:
-    """A store on the test schema whose connections pass through a proxy we can cut."""
-    _empty_postgres(postgres_engine)  # other tests share the schema
-    url = postgres_engine.url
-    with proxy_in_thread(url.host or "127.0.0.1", url.port or 5432) as (proxy, port):
-        engine = make_engine(
-            url.set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
-        )
-        store = SqlStore(engine)
-        catalog_service.load_into_store(store, now=datetime(2026, 10, 1, tzinfo=UTC))
-        yield store, proxy
-        engine.dispose()
+def through_proxy(
+    postgres_through_proxy: tuple[SqlStore, CuttableProxy],
+) -> tuple[SqlStore, CuttableProxy]:
+    store, proxy = postgres_through_proxy
+    catalog_service.load_into_store(store, now=datetime(2026, 10, 1, tzinfo=UTC))
+    return store, proxy
 
 
 def test_while_the_database_is_away_answers_are_503_and_then_all_recovers(

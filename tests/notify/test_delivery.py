@@ -8,6 +8,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from outagewatch.catalog.search import CatalogIndex
 from outagewatch.notify import webhook
@@ -15,12 +16,13 @@ from outagewatch.notify.accounts import Accounts, InvalidLinkError
 from outagewatch.notify.deliverer import LEASE, Deliverer, DeliveryRound, retry_delay
 from outagewatch.notify.email import SmtpNotifier
 from outagewatch.notify.messages import Composer
-from outagewatch.notify.protocol import Notifier
+from outagewatch.notify.protocol import Destination, Notification, Notifier
 from outagewatch.notify.webhook import WebhookNotifier
 from outagewatch.storage.records import FollowChoice, Incident, IncidentEvent
 from outagewatch.storage.sql import SqlStore
 from tests.contract.test_store import _ids
 from tests.mailserver import MailServer
+from tests.proxy import CuttableProxy, run_on_proxy_loop
 from tests.webhook_receiver import WebhookReceiver
 
 T0 = datetime(2026, 11, 18, 16, 0, tzinfo=UTC)
@@ -255,3 +257,41 @@ def test_old_sign_in_links_are_forgotten(store: SqlStore, mail_server: MailServe
 
     assert kept == 1
     assert store.signin_requests_since("ada@example.org", since=T0) == 0
+
+
+class _DatabaseGoesAwayAfterSending:
+    """The SMTP notifier, with the database cut the moment a message has gone out: the
+    worst time, between the send and its record."""
+
+    def __init__(self, inner: Notifier, proxy: CuttableProxy, store: SqlStore) -> None:
+        self.inner, self.proxy, self.store = inner, proxy, store
+
+    async def send(self, destination: Destination, notification: Notification) -> None:
+        await self.inner.send(destination, notification)
+        run_on_proxy_loop(self.proxy, "sever")
+        self.store.engine.dispose()  # pooled connections died with the proxy's
+
+
+def test_a_message_sent_while_the_database_goes_away_is_recorded_later_not_sent_again(
+    postgres_through_proxy: tuple[SqlStore, CuttableProxy], mail_server: MailServer
+) -> None:
+    store, proxy = postgres_through_proxy
+    chat = _ids(store)["chatapp"]
+    _follower(store, "ada@example.org", chat)
+    _recovered_incident(store, chat)
+    deliverer = _deliverer(store, mail_server, "a")
+    deliverer.notifiers = {
+        "email": _DatabaseGoesAwayAfterSending(deliverer.notifiers["email"], proxy, store)
+    }
+
+    first = _deliver(deliverer, T0)
+    with pytest.raises(OperationalError):  # the database is still away: the round stops
+        _deliver(deliverer, T0 + timedelta(seconds=2))
+    run_on_proxy_loop(proxy, "restore")
+    back = _deliver(deliverer, T0 + timedelta(seconds=4))
+    other = _deliver(_deliverer(store, mail_server, "b"), T0 + 3 * LEASE)
+
+    assert first.sent == 1
+    assert back.handled == 0 and other.handled == 0
+    assert len(mail_server.messages) == 1
+    assert [message.state for message in store.messages()] == ["sent"]

@@ -4,7 +4,9 @@ Delivery is at-least-once to the transport: a message is leased before it is sen
 sent after, so a process that dies mid-send leaves a lease that expires and another deliverer
 sends it again, with the same idempotency key (the e-mail's Message-ID, the webhook's
 delivery id) for the receiver to drop the copy. Leases make sure that, short of such a
-crash, no two deliverers ever send the same message.
+crash, no two deliverers ever send the same message. When the database goes away between a
+send and its record, the deliverer keeps the record in memory and stores it before claiming
+anything else, so a database restart shorter than the lease sends nothing twice.
 """
 
 from __future__ import annotations
@@ -85,9 +87,15 @@ class Deliverer:
         self.worker = worker or worker_name()
         self.concurrency = concurrency
         self._housekept_at: datetime | None = None
+        # Sent, but the database was away when we went to record it: (message, sent at).
+        self._unrecorded: dict[int, tuple[OutboxItem, datetime]] = {}
 
     async def deliver_due(self, *, now: datetime) -> DeliveryRound:
         """One round: claim what is due, send it all, record each result."""
+        if self._unrecorded:
+            # Before anything new; while the database is still away this raises and the round
+            # ends here. Our lease keeps other deliverers off these messages meanwhile.
+            await asyncio.to_thread(self._record_unrecorded)
         if self._housekept_at is None or now - self._housekept_at >= HOUSEKEEPING_EVERY:
             await asyncio.to_thread(self._forget_old_links, now)
             self._housekept_at = now
@@ -122,8 +130,19 @@ class Deliverer:
                 log.exception("delivering message %s failed unexpectedly", item.key)
                 failure = DeliveryError(f"unexpected error: {error!r}", permanent=False)
                 return await asyncio.to_thread(self._record_failure, item, failure, now)
-            await asyncio.to_thread(self._record_sent, item, now)
+            try:
+                await asyncio.to_thread(self._record_sent, item, now)
+            except Exception:
+                # Sent, and unrecorded it would be sent again once its lease ran out: keep
+                # it, and record it first thing in the next rounds.
+                log.warning("message %s was sent; recording it failed, will retry", item.key)
+                self._unrecorded[item.id] = (item, now)
             return "sent"
+
+    def _record_unrecorded(self) -> None:
+        for message_id, (item, sent_at) in list(self._unrecorded.items()):
+            self._record_sent(item, sent_at)
+            del self._unrecorded[message_id]
 
     def _record_sent(self, item: OutboxItem, now: datetime) -> None:
         self._settle(lambda: self.store.mark_sent(item.id, worker=self.worker, now=now), item)
