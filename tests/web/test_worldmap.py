@@ -10,9 +10,10 @@ from typing import Any
 from xml.etree import ElementTree
 
 import pytest
+from fastapi.testclient import TestClient
 
 from outagewatch.catalog.countries import country_name
-from outagewatch.web.worldmap import render_world_map, world_outlines
+from outagewatch.web.worldmap import outline_sprite, render_world_map, sprite_url, world_outlines
 
 BUILD_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "build_world_map.py"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -57,12 +58,16 @@ def render(counts: dict[str, int]) -> ElementTree.Element:
     return ElementTree.fromstring(svg)
 
 
-def paths_by_country(svg: ElementTree.Element) -> dict[str, ElementTree.Element]:
-    return {path.attrib["data-country"]: path for path in svg.iter(f"{SVG}path")}
+def shaded_countries(svg: ElementTree.Element) -> dict[str, ElementTree.Element]:
+    return {
+        use.attrib["data-country"]: use
+        for use in svg.iter(f"{SVG}use")
+        if "data-country" in use.attrib
+    }
 
 
-def hover_text(path: ElementTree.Element) -> str:
-    title = path.find(f"{SVG}title")
+def hover_text(shape: ElementTree.Element) -> str:
+    title = shape.find(f"{SVG}title")
     assert title is not None and title.text is not None
     return title.text
 
@@ -101,28 +106,58 @@ def test_antarctica_is_closed_around_the_south_pole_below_the_map() -> None:
     assert all(start[1] > map_height() and end[1] > map_height() for start, end in wide_edges)
 
 
-def test_the_map_draws_one_path_per_country() -> None:
-    svg = render({"GB": 3})
+def test_the_map_draws_the_world_once_then_each_country_with_reports() -> None:
+    svg = render({"GB": 3, "DE": 1, "FR": 0})
 
-    assert len(svg.findall(f"{SVG}path")) == len(world_outlines().paths)
+    world, *shaded = svg.findall(f"{SVG}use")
+    assert world.attrib == {"class": "map-0", "href": f"{sprite_url()}#world"}
+    assert [use.attrib["data-country"] for use in shaded] == ["GB", "DE"]  # most reports first
+    assert shaded[0].attrib["href"] == f"{sprite_url()}#c-GB"
+    assert svg.findall(f"{SVG}path") == []  # the outlines are in the sprite, not the page
     assert svg.attrib["role"] == "img"
 
 
-def test_the_country_with_most_reports_gets_the_darkest_shade() -> None:
-    paths = paths_by_country(render({"US": 100, "GB": 50, "DE": 1}))
+def test_the_sprite_holds_every_country_once_under_an_id_the_map_refers_to() -> None:
+    sprite = ElementTree.fromstring(outline_sprite())
 
-    assert paths["US"].attrib["class"] == "map-5"
-    assert paths["GB"].attrib["class"] == "map-3"
-    assert paths["DE"].attrib["class"] == "map-1"
-    assert paths["FR"].attrib["class"] == "map-0"
+    (world,) = sprite.findall(f"{SVG}g")
+    paths = {path.attrib["id"]: path.attrib["d"] for path in world.findall(f"{SVG}path")}
+    assert world.attrib["id"] == "world"
+    assert paths == {f"c-{code}": data for code, data in world_outlines().paths.items()}
+    assert sprite.attrib["viewBox"] == world_outlines().view_box
+    assert all("fill" not in path.attrib for path in world)  # the <use> gives the shade
+
+
+def test_the_sprite_is_served_compressed_and_kept_for_good_under_its_versioned_url(
+    client: TestClient,
+) -> None:
+    versioned = client.get(sprite_url(), headers={"Accept-Encoding": "gzip"})
+    unversioned = client.get("/map/world-110m.svg", headers={"Accept-Encoding": "identity"})
+
+    assert versioned.status_code == unversioned.status_code == 200
+    assert versioned.headers["content-type"] == "image/svg+xml"
+    assert versioned.headers["content-encoding"] == "gzip"
+    assert "immutable" in versioned.headers["cache-control"]
+    assert versioned.content == outline_sprite()  # httpx decodes the gzip
+    assert "content-encoding" not in unversioned.headers
+    assert unversioned.headers["cache-control"] == "public, max-age=300"
+    assert unversioned.content == outline_sprite()
+
+
+def test_the_country_with_most_reports_gets_the_darkest_shade() -> None:
+    shaded = shaded_countries(render({"US": 100, "GB": 50, "DE": 1}))
+
+    assert shaded["US"].attrib["class"] == "map-5"
+    assert shaded["GB"].attrib["class"] == "map-3"
+    assert shaded["DE"].attrib["class"] == "map-1"
+    assert "FR" not in shaded  # the world underneath is map-0
 
 
 def test_each_country_names_its_reports_on_hover() -> None:
-    paths = paths_by_country(render({"US": 1_200, "GB": 1}))
+    shaded = shaded_countries(render({"US": 1_200, "GB": 1}))
 
-    assert hover_text(paths["US"]) == "United States: 1,200 reports"
-    assert hover_text(paths["GB"]) == "United Kingdom: 1 report"
-    assert hover_text(paths["XK"]) == "Kosovo: 0 reports"
+    assert hover_text(shaded["US"]) == "United States: 1,200 reports"
+    assert hover_text(shaded["GB"]) == "United Kingdom: 1 report"
 
 
 def test_the_description_names_the_leading_countries_for_screen_readers() -> None:
@@ -146,15 +181,17 @@ def test_names_and_title_are_escaped() -> None:
 
     title = svg.find(f"{SVG}title")
     assert title is not None and title.text == 'Reports for "A&B" <now>'
-    assert hover_text(paths_by_country(svg)["GB"]) == "<GB & co>: 2 reports"
+    assert hover_text(shaded_countries(svg)["GB"]) == "<GB & co>: 2 reports"
     assert "<GB &" not in svg_text
 
 
-def test_the_map_needs_no_external_resource_and_no_inline_style() -> None:
-    svg_text = render_world_map({"GB": 2}, title="Map", country_name=country_name)
+def test_the_map_needs_no_resource_but_the_sprite_of_this_site_and_no_inline_style() -> None:
+    svg_text = render_world_map({"GB": 2, "XK": 1}, title="Map", country_name=country_name)
 
+    hrefs = re.findall(r'href="([^"]*)"', svg_text)
+    assert len(hrefs) == 3 and all(href.startswith(f"{sprite_url()}#") for href in hrefs)
+    assert sprite_url().startswith("/")  # same origin: the Content-Security-Policy allows it
     assert "style=" not in svg_text
-    assert "href" not in svg_text
     assert "url(" not in svg_text
 
 

@@ -37,8 +37,8 @@ READ_METHODS = ("GET", "HEAD")
 
 STATUS_TTL_SECONDS = 1.0
 PAGE_TTL_SECONDS = 2.0
-# A crawler walking the catalog must not keep every page in every process (~40 KB each
-# with its gzipped copy, ~180 KB in an outage); the hot pages are recomputed, so
+# A crawler walking the catalog must not keep every page in every process (~30 KB each
+# with its gzipped copy, ~40 KB in an outage); the hot pages are recomputed, so
 # reinserted, every TTL and are never the oldest.
 MAX_PAGES = 256
 MAX_STATUSES = 4096  # under 1 KB each
@@ -286,8 +286,8 @@ def snapshot_reads(site: FastAPI) -> SnapshotReads:
             ttl_seconds=PAGE_TTL_SECONDS,
             headers=PAGE_HEADERS,
             max_entries=MAX_PAGES,
-            # During an outage the page is ~140 KB (the map is most of it), ~37 KB gzipped:
-            # sending the bytes is what limits pages per second (bench/read.py).
+            # During an outage the page is ~33 KB, ~8 KB gzipped (the map's outlines are a
+            # file of their own): the bytes sent still limit pages per second (bench/read.py).
             compress=True,
             revision=live_revision,
         ),

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from outagewatch.api.snapshot_cache import accepts_gzip
 from outagewatch.catalog import data_file
 from outagewatch.catalog.categories import CATEGORIES, CATEGORY_BY_SLUG
 from outagewatch.catalog.countries import country_name
@@ -26,6 +27,7 @@ from outagewatch.reports.service import RateLimitedError, ReportDesk
 from outagewatch.reports.summary import region_shares, summarise
 from outagewatch.reports.writer import WriterUnavailableError
 from outagewatch.storage.records import Account
+from outagewatch.web import worldmap
 from outagewatch.web.accounts import CHOICE_LABELS, SESSION_COOKIE, choice_of
 from outagewatch.web.charts import hourly_chart
 from outagewatch.web.security import same_origin
@@ -332,6 +334,24 @@ def credits_page(request: Request) -> HTMLResponse:
         simple_icons_count=kinds.count("simple-icons"),
         monogram_count=kinds.count("monogram"),
     )
+
+
+@router.get(worldmap.SPRITE_PATH)
+def world_outlines_file(request: Request, v: str = "") -> Response:
+    """The map's outlines, the same for every page: kept for good under the versioned URL
+    the pages use, briefly under any other."""
+    current = f"{worldmap.SPRITE_PATH}?v={v}" == worldmap.sprite_url()
+    gzipped = accepts_gzip(request.headers.get("accept-encoding", "").encode("latin-1"))
+    headers = {
+        "Cache-Control": "public, max-age=31536000, immutable"
+        if current
+        else "public, max-age=300",
+        "Vary": "Accept-Encoding",
+    }
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
+    body = worldmap.outline_sprite_gzipped() if gzipped else worldmap.outline_sprite()
+    return Response(body, media_type="image/svg+xml", headers=headers)
 
 
 @router.get("/incidents/{incident_id}", response_class=HTMLResponse)
