@@ -114,6 +114,7 @@ def measure_ingest(
         **os.environ,
         "OUTAGEWATCH_DATA_DIR": str(data_dir),
         "OUTAGEWATCH_DATABASE_URL": database_url,
+        "OUTAGEWATCH_SECRET_KEY": "ingest-benchmark-secret",
         "OUTAGEWATCH_PORT": str(port),
         "OUTAGEWATCH_TRUSTED_PROXIES": "127.0.0.1/32",
     }

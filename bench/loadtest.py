@@ -74,6 +74,7 @@ def database(options: argparse.Namespace, data_dir: Path) -> Iterator[str]:
 def node_environment(database_url: str) -> dict[str, str]:
     return {
         "OUTAGEWATCH_DATABASE_URL": database_url,
+        "OUTAGEWATCH_SECRET_KEY": "loadtest-secret-shared-by-the-nodes",
         "OUTAGEWATCH_TRUSTED_PROXIES": "127.0.0.1/32",
         "OUTAGEWATCH_RATE_LIMIT_PER_MINUTE": UNLIMITED,
         "OUTAGEWATCH_RATE_LIMIT_BURST": UNLIMITED,

@@ -65,3 +65,18 @@ def test_mail_list_shows_the_local_mailbox(tmp_path: Path, monkeypatch: pytest.M
     assert result.exit_code == 0, result.output
     assert "ada@example.org" in result.stdout and "Your link" in result.stdout
     assert "Open http://x/y" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["serve", "worker", "deliver"])
+def test_a_fleet_process_without_a_shared_secret_refuses_to_start(
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OUTAGEWATCH_DATA_DIR", str(tmp_path))
+    # Never reached: the secret is checked before any connection is made.
+    monkeypatch.setenv("OUTAGEWATCH_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    monkeypatch.delenv("OUTAGEWATCH_SECRET_KEY", raising=False)
+
+    result = runner.invoke(app, [command])
+
+    assert result.exit_code == 2
+    assert "OUTAGEWATCH_SECRET_KEY must be set" in result.output

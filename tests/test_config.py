@@ -6,7 +6,9 @@ import os
 import stat
 from pathlib import Path
 
-from outagewatch.config import Settings
+import pytest
+
+from outagewatch.config import Settings, SettingsError
 
 
 def test_a_generated_secret_is_kept_readable_by_its_owner_only(tmp_path: Path) -> None:
@@ -27,3 +29,12 @@ def test_a_temporary_file_left_by_a_crash_does_not_stop_the_next_start(tmp_path:
     secret = settings.resolved_secret()
 
     assert len(secret) == 64
+
+
+def test_a_postgresql_installation_must_name_its_shared_secret(tmp_path: Path) -> None:
+    fleet = Settings(data_dir=tmp_path, database_url="postgresql://db.internal/outagewatch")
+
+    with pytest.raises(SettingsError, match="OUTAGEWATCH_SECRET_KEY must be set"):
+        fleet.resolved_secret()
+    assert list(tmp_path.iterdir()) == []  # no per-host secret was made
+    assert fleet.model_copy(update={"secret_key": "s" * 64}).resolved_secret() == b"s" * 64

@@ -18,7 +18,7 @@ from outagewatch.catalog import service as catalog_service
 from outagewatch.catalog.categories import CATEGORY_BY_SLUG
 from outagewatch.cli_admin import admin_app
 from outagewatch.clock import SystemClock
-from outagewatch.config import Settings
+from outagewatch.config import Settings, SettingsError
 from outagewatch.storage import migrate as migrations
 from outagewatch.storage.sql import SqlStore, make_engine
 
@@ -30,6 +30,18 @@ app.add_typer(admin_app, name="admin")
 mail_app = typer.Typer(help="The local mailbox (no SMTP configured).", no_args_is_help=True)
 app.add_typer(mail_app, name="mail")
 console = Console(stderr=True)
+
+
+def _running_settings() -> Settings:
+    """The settings of a long-running process, refused at once (exit 2) if they cannot work,
+    rather than in each worker process at its first request."""
+    settings = Settings()
+    try:
+        settings.resolved_secret()
+    except SettingsError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    return settings
 
 
 def _prepare_store(settings: Settings) -> SqlStore:
@@ -76,7 +88,7 @@ def serve(
     ] = False,
 ) -> None:
     """Migrate, load the catalog and serve the site (embedded mode: SQLite, no other service)."""
-    settings = Settings()
+    settings = _running_settings()
     store = _prepare_store(settings)
     if demo_mode:
         _backfill_once(store, settings, days=14)
@@ -171,7 +183,7 @@ def worker(
     from outagewatch.incidents.monitor import Monitor
     from outagewatch.signals.gathering import gather_forever
 
-    settings = Settings()
+    settings = _running_settings()
     store = _prepare_store(settings)
     monitor = Monitor(store)
     leadership = leadership_for(store.engine, settings.data_dir)
@@ -219,7 +231,7 @@ def deliver(
     from outagewatch.notify.deliverer import deliver_forever
     from outagewatch.notify.wiring import build_deliverer
 
-    settings = Settings()
+    settings = _running_settings()
     store = _prepare_store(settings)
     clock = SystemClock()
     accounts = Accounts(store, secret=settings.resolved_secret(), public_url=settings.public_url)

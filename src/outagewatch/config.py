@@ -13,6 +13,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_DATA_DIR = Path("var")
 
 
+class SettingsError(ValueError):
+    """A setting is missing or does not fit with the others; the message says which."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OUTAGEWATCH_", env_file=None, extra="ignore")
 
@@ -93,6 +97,13 @@ class Settings(BaseSettings):
         """
         if self.secret_key:
             return self.secret_key.encode()
+        if self.database_url and self.database_url.startswith("postgresql"):
+            raise SettingsError(
+                "OUTAGEWATCH_SECRET_KEY must be set when the database is PostgreSQL: every web "
+                "node and worker must share one secret (it keys reporters and signs sign-in and "
+                "unsubscribe links), and one generated per host would differ. Generate one "
+                "with: python -c 'import secrets; print(secrets.token_hex(32))'"
+            )
         path = self.data_dir / "secret.key"
         if not path.exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)

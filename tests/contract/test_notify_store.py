@@ -56,6 +56,18 @@ def test_a_session_lasts_until_it_expires_or_ends(store: SqlStore) -> None:
     assert store.session_account("h" * 64, now=T0) is None
 
 
+def test_pruning_forgets_only_the_sessions_expired_by_then(store: SqlStore) -> None:
+    account_id, _ = _account_with_channel(store)
+    with store.transaction():
+        store.create_session("a" * 64, account_id, now=T0, expires_at=T0 + timedelta(days=1))
+        store.create_session("b" * 64, account_id, now=T0, expires_at=T0 + timedelta(days=30))
+        pruned = store.prune_sessions(before=T0 + timedelta(days=2))
+
+    assert pruned == 1
+    assert store.session_account("a" * 64, now=T0) is None  # gone, not merely expired
+    assert store.session_account("b" * 64, now=T0) is not None
+
+
 def test_a_signin_link_works_once_and_only_before_it_expires(store: SqlStore) -> None:
     ids = _ids(store)
     follow = FollowChoice(ids["chatapp"], on_start=False, on_recovery=True)

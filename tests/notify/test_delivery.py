@@ -246,17 +246,24 @@ def test_a_signin_mail_carries_a_link_that_signs_in_once(
         accounts.confirm(link.group(1), now=T0 + timedelta(minutes=14))
 
 
-def test_old_sign_in_links_are_forgotten(store: SqlStore, mail_server: MailServer) -> None:
+def test_old_sign_in_links_and_expired_sessions_are_forgotten(
+    store: SqlStore, mail_server: MailServer
+) -> None:
     accounts = _accounts(store)
     accounts.request_signin("ada@example.org", now=T0)
+    ada = _follower(store, "ada@example.org", _ids(store)["chatapp"])
+    with store.transaction():
+        store.create_session("s" * 64, ada, now=T0, expires_at=T0 + timedelta(days=1))
     deliverer = _deliverer(store, mail_server)
 
     _deliver(deliverer, T0)
     kept = store.signin_requests_since("ada@example.org", since=T0)
+    session_kept = store.session_account("s" * 64, now=T0)
     _deliver(deliverer, T0 + timedelta(days=1, minutes=16))
 
-    assert kept == 1
+    assert kept == 1 and session_kept is not None
     assert store.signin_requests_since("ada@example.org", since=T0) == 0
+    assert store.session_account("s" * 64, now=T0) is None
 
 
 class _DatabaseGoesAwayAfterSending:

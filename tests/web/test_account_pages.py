@@ -11,7 +11,9 @@ from fastapi.testclient import TestClient
 from outagewatch.clock import FixedClock
 from outagewatch.config import Settings
 from outagewatch.notify.accounts import Accounts
+from outagewatch.storage.records import FollowChoice
 from outagewatch.storage.sql import SqlStore
+from tests.conftest import NOW
 from tests.helpers import service_id
 
 SAME_SITE = {"Origin": "http://testserver"}
@@ -228,6 +230,29 @@ def test_the_unsubscribe_link_stops_a_follow_without_signing_in(
     assert forged.status_code == 400
 
 
+def test_an_old_unsubscribe_link_does_nothing_to_a_new_account_that_reuses_the_id(
+    client: TestClient, loaded_store: SqlStore, tmp_path: Path
+) -> None:
+    _sign_in(client, loaded_store)
+    accounts = Accounts(
+        loaded_store,
+        secret=Settings(data_dir=tmp_path).resolved_secret(),
+        public_url="http://testserver",
+    )
+    tiktok = service_id(loaded_store, "tiktok")
+    old_link = accounts.unsubscribe_url(1, tiktok).removeprefix("http://testserver")
+    with loaded_store.transaction():
+        loaded_store.delete_account(1)
+        newcomer = loaded_store.account_for_email("newcomer@example.org", now=NOW)
+        loaded_store.follow(newcomer.id, FollowChoice(tiktok, True, True), now=NOW)
+
+    answer = client.post(old_link, content=b"List-Unsubscribe=One-Click")
+
+    assert newcomer.id == 1  # SQLite gave the deleted account's id to the next one
+    assert answer.status_code == 400
+    assert [follow.service_id for follow in loaded_store.follows_of(1)] == [tiktok]
+
+
 def test_deleting_the_account_forgets_everything_and_signs_out(
     client: TestClient, loaded_store: SqlStore
 ) -> None:
@@ -276,3 +301,23 @@ def test_the_local_mailbox_page_is_only_for_operators(
     assert client.get("/operator/mail").status_code == 404
     _sign_in(client, loaded_store, "ada@example.org")
     assert client.get("/operator/mail").status_code == 404
+
+
+def test_what_a_signed_in_person_sees_is_kept_by_no_cache(
+    client: TestClient, loaded_store: SqlStore
+) -> None:
+    anonymous = client.get("/services/tiktok")
+    client.post("/signin", data={"email": "ada@example.org"}, headers=SAME_SITE)
+    signing_in = client.post(
+        "/signin/confirm",
+        data={"token": _link_token(loaded_store, "ada@example.org")},
+        headers=SAME_SITE,
+        follow_redirects=False,
+    )
+    own_page = client.get("/services/tiktok")  # with the follow button in their state
+    home = client.get("/")
+
+    assert "private" not in anonymous.headers.get("cache-control", "")
+    assert signing_in.headers["cache-control"] == "private, no-store"  # it sets the cookie
+    assert own_page.headers["cache-control"] == "private, no-store"
+    assert home.headers["cache-control"] == "private, no-store"

@@ -28,8 +28,8 @@ from outagewatch.detection.status import StatusWord, status_label
 from outagewatch.live import LiveHub
 from outagewatch.storage.protocol import Store
 from outagewatch.web import pages
-from outagewatch.web.accounts import SESSION_COOKIE
 from outagewatch.web.security import HEADERS as SECURITY_HEADERS
+from outagewatch.web.security import SESSION_COOKIE
 
 STATUS_PATH = re.compile(r"^/api/v1/services/([a-z0-9-]{1,80})/status$")
 PAGE_PATH = re.compile(r"^/services/([a-z0-9-]{1,80})$")

@@ -8,6 +8,7 @@ Sessions are random tokens of which storage keeps only a hash.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -61,6 +62,11 @@ def normalise_address(raw: str) -> str:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _owner_digest(email: str) -> str:
+    # Short, and inside a signed token: it only has to tell one mailbox from another.
+    return hashlib.sha256(email.encode()).hexdigest()[:16]
 
 
 class Accounts:
@@ -139,16 +145,24 @@ class Accounts:
     # -- unsubscribe links ---------------------------------------------------------------
 
     def unsubscribe_url(self, account_id: int, service_id: int) -> str:
-        token = self._unsubscribe.dumps([account_id, service_id])
+        account = self.store.account(account_id)
+        owner = _owner_digest(account.email) if account else ""
+        token = self._unsubscribe.dumps([account_id, service_id, owner])
         return f"{self.public_url}/unsubscribe/{token}"
 
     def unsubscribe(self, token: str) -> tuple[int, int] | None:
         """Stop a follow by its link (no sign-in needed: the link is the proof); the
-        (account, service) it named, or None for a forged link."""
+        (account, service) it named, or None for a forged link or a deleted account."""
         try:
-            account_id, service_id = self._unsubscribe.loads(token)
+            account_id, service_id, owner = self._unsubscribe.loads(token)
+            account_id, service_id, owner = int(account_id), int(service_id), str(owner)
         except (BadSignature, ValueError, TypeError):
             return None
         with self.store.transaction():
-            self.store.unfollow(int(account_id), int(service_id))
-        return int(account_id), int(service_id)
+            account = self.store.account(account_id)
+            # The link names the mailbox it was sent to: once that account is deleted, its
+            # id may be reused (SQLite reuses the highest rowid) by someone else's account.
+            if account is None or not hmac.compare_digest(_owner_digest(account.email), owner):
+                return None
+            self.store.unfollow(account_id, service_id)
+        return account_id, service_id

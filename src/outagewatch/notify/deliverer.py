@@ -109,8 +109,10 @@ class Deliverer:
         )
 
     def _forget_old_links(self, now: datetime) -> None:
+        """Sign-in links and sessions past use: personal data we no longer need."""
         with self.store.transaction():
             self.store.prune_signin_requests(before=now - SIGNIN_LINKS_KEPT)
+            self.store.prune_sessions(before=now)
 
     def _claim(self, now: datetime) -> list[OutboxItem]:
         with self.store.transaction():

@@ -141,6 +141,11 @@ class SqlNotify(SqlBase):
         )
         return SigninRequest(row.nonce, row.email, row.created_at, row.expires_at, follow)
 
+    def prune_sessions(self, *, before: datetime) -> int:
+        table = schema.sessions
+        with self._connection(writes=True) as connection:
+            return connection.execute(delete(table).where(table.c.expires_at < before)).rowcount
+
     def prune_signin_requests(self, *, before: datetime) -> int:
         table = schema.signin_requests
         with self._connection(writes=True) as connection:

@@ -27,11 +27,10 @@ from outagewatch.notify.apprise_channel import valid_apprise_url
 from outagewatch.reports.client import UNKNOWN_PEER, TrustedProxies, client_address
 from outagewatch.reports.identity import network_of
 from outagewatch.storage.records import Account, FollowChoice
-from outagewatch.web.security import same_origin
+from outagewatch.web.security import SESSION_COOKIE, same_origin
 
 router = APIRouter(include_in_schema=False)
 
-SESSION_COOKIE = "ow_session"
 MAX_FORM_BYTES = 4096
 CHOICES = {
     "recovery": (False, True),
@@ -352,6 +351,8 @@ async def unsubscribe(request: Request, token: str) -> Response:
     context = _context(request)
     stopped = await run_in_threadpool(context.accounts.unsubscribe, token)
     if stopped is None:
-        raise HTTPException(400, "This unsubscribe link is not valid.")
+        raise HTTPException(
+            400, "This unsubscribe link is not valid, or its account has been deleted."
+        )
     service = context.catalog.by_id.get(stopped[1])
     return _render(request, "unsubscribe.html", token=token, done=service)

@@ -28,9 +28,9 @@ from outagewatch.reports.summary import region_shares, summarise
 from outagewatch.reports.writer import WriterUnavailableError
 from outagewatch.storage.records import Account
 from outagewatch.web import worldmap
-from outagewatch.web.accounts import CHOICE_LABELS, SESSION_COOKIE, choice_of
+from outagewatch.web.accounts import CHOICE_LABELS, choice_of
 from outagewatch.web.charts import hourly_chart
-from outagewatch.web.security import same_origin
+from outagewatch.web.security import SESSION_COOKIE, same_origin
 from outagewatch.web.worldmap import render_world_map
 
 router = APIRouter(include_in_schema=False)
