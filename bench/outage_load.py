@@ -77,7 +77,7 @@ class Visitor(FastHttpUser):
         if page:
             self.client.get(f"/services/{slug}", name=f"page ({phase})")
         else:
-            self.client.get(f"/api/v1/services/{slug}", name=f"status ({phase})")
+            self.client.get(f"/api/v1/services/{slug}/status", name=f"status ({phase})")
 
 
 class BaselineUser(Visitor):
