@@ -96,11 +96,12 @@ def build_site(
     """The FastAPI application: pages, API, live streams, and the report desk's lifecycle."""
     settings = settings or Settings()
     store = store or SqlStore(make_engine(settings.resolved_database_url()))
+    catalog = catalog_service.CatalogFollower(store)
     context = AppContext(
         settings=settings,
         store=store,
         clock=clock or SystemClock(),
-        catalog=catalog_service.read_index(store),
+        catalog=catalog.index,
         accounts=Accounts(store, secret=settings.resolved_secret(), public_url=settings.public_url),
     )
     hub = LiveHub()
@@ -143,6 +144,7 @@ def build_site(
             else None
         )
         refresher = asyncio.create_task(_refresh_live(context, hub, relay), name="live-refresher")
+        catalog_task = asyncio.create_task(_follow_catalog(context, catalog), name="catalog")
         delivery = _start_delivery(context) if settings.run_delivery else None
         leader = LeaderFlag()
         detector = (
@@ -175,6 +177,7 @@ def build_site(
             if gatherer is not None:
                 gatherer.cancel()
             refresher.cancel()
+            catalog_task.cancel()
             if listener is not None:
                 listener.cancel()
             hub.close()
@@ -290,6 +293,17 @@ async def _refresh_live(context: AppContext, hub: LiveHub, relay: RedisRelay | N
             await asyncio.to_thread(refresh_live_once, context, hub)
         except Exception:
             log.exception("live refresh failed; retrying")
+
+
+async def _follow_catalog(context: AppContext, catalog: catalog_service.CatalogFollower) -> None:
+    """Serve operators' catalog edits made in other processes within a few seconds."""
+    while True:
+        await asyncio.sleep(context.settings.catalog_refresh_seconds)
+        try:
+            if await asyncio.to_thread(catalog.refresh):
+                context.catalog = catalog.index
+        except Exception:
+            log.exception("reading the catalog failed; retrying")
 
 
 async def _detect(context: AppContext, writer: GroupCommitWriter, leader: LeaderFlag) -> None:

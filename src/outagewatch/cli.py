@@ -187,7 +187,7 @@ def worker(
     store = _prepare_store(settings)
     monitor = Monitor(store)
     leadership = leadership_for(store.engine, settings.data_dir)
-    catalog = catalog_service.read_index(store)
+    catalog = catalog_service.CatalogFollower(store)
     clock = SystemClock()
     leader = LeaderFlag()
     console.print(f"detection every {interval:g} s")
@@ -197,7 +197,8 @@ def worker(
             leader.held = await asyncio.to_thread(try_to_lead, leadership)
             if leader.held:
                 try:
-                    changes = await asyncio.to_thread(monitor.tick, catalog, now=clock.now())
+                    await asyncio.to_thread(catalog.refresh)  # operators' edits, from any node
+                    changes = await asyncio.to_thread(monitor.tick, catalog.index, now=clock.now())
                 except Exception:  # the database away, or a bug: the next tick tries again
                     log.exception("detection tick failed; retrying")
                     changes = []
@@ -209,7 +210,11 @@ def worker(
         await asyncio.gather(
             detect(),
             gather_forever(
-                store, settings, catalog=lambda: catalog, now=clock.now, leading=lambda: leader.held
+                store,
+                settings,
+                catalog=lambda: catalog.index,
+                now=clock.now,
+                leading=lambda: leader.held,
             ),
         )
 

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     run_detection: bool = Field(default=True, description="Run the detection tick in serve")
     demo: bool = Field(default=False, description="Simulated live traffic (serve --demo)")
     detection_interval_seconds: float = Field(default=5.0, gt=0)
+    catalog_refresh_seconds: float = Field(
+        default=5.0, gt=0, description="How soon an operator's catalog edit reaches other nodes"
+    )
 
     smtp_host: str | None = Field(
         default=None, description="Outgoing mail server; empty: mail goes to a local maildir"

@@ -1,7 +1,8 @@
 """The abuse rules still hold in scale-out mode: two web nodes on PostgreSQL sharing Redis.
 
 A brigade spread across both nodes is limited by the buckets they share and cannot flip the
-status; and signing in answers the same whether or not an address has an account.
+status; signing in answers the same whether or not an address has an account; and an
+operator's catalog edit made through one node is served by the other.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from outagewatch.catalog.search import CatalogIndex
 from outagewatch.clock import FixedClock
 from outagewatch.config import Settings
 from outagewatch.incidents.monitor import Monitor
+from outagewatch.operators.actions import Operations
 from outagewatch.storage.sql import SqlStore
 from tests.conftest import _empty_postgres
+from tests.faults.fleet import wait_for
 from tests.reports.test_limits import _redis_or_skip, _redis_url
 
 SAME_SITE = {"Origin": "http://testserver"}
@@ -50,6 +53,7 @@ def two_nodes(
             trusted_proxies="127.0.0.1/32",
             run_detection=False,
             run_delivery=False,
+            catalog_refresh_seconds=0.05,
         )
         app = create_app(settings, store=store, clock=clock)
         clients.append(TestClient(app, client=("127.0.0.1", 40000)))
@@ -100,3 +104,27 @@ def test_sign_in_answers_the_same_for_known_and_unknown_addresses_on_both_nodes(
     assert known.text.replace("known@example.org", "X") == unknown.text.replace(
         "nobody@example.org", "X"
     )
+
+
+def test_an_operators_edit_through_one_node_is_served_by_the_other(
+    two_nodes: tuple[SqlStore, list[TestClient]], clock: FixedClock
+) -> None:
+    store, nodes = two_nodes
+    discord = store_id(store, "discord")
+    before = nodes[1].get("/api/v1/services/discord").json()["name"]
+
+    # What /admin on node A and `outagewatch admin` both do.
+    Operations(store).edit_service(
+        discord, {"name": "Discord (edited)"}, actor="op@example.org", now=clock.now()
+    )
+    served = wait_for(
+        lambda: nodes[1].get("/api/v1/services/discord").json()["name"] == "Discord (edited)",
+        timeout=10,
+    )
+
+    assert before == "Discord"
+    assert served is not None, "node B still serves the old name"
+
+
+def store_id(store: SqlStore, slug: str) -> int:
+    return next(service.id or 0 for service in store.list_services() if service.slug == slug)

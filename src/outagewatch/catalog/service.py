@@ -7,9 +7,11 @@ from datetime import datetime
 
 from outagewatch.catalog import data_file
 from outagewatch.catalog.categories import CATEGORIES
+from outagewatch.catalog.model import Service
 from outagewatch.catalog.search import CatalogIndex
 from outagewatch.storage.protocol import Store
 from outagewatch.storage.records import CatalogSync
+from outagewatch.storage.records_operators import ServiceOverride
 
 
 def load_into_store(store: Store, *, now: datetime) -> CatalogSync:
@@ -27,11 +29,37 @@ EDITABLE = frozenset({"name", "description", "url", "status_page"})
 
 def read_index(store: Store) -> CatalogIndex:
     """The catalog as served: the curated file's entries with operators' edits over them."""
-    overrides = store.overrides()
-    services = [
-        replace(service, **{k: v for k, v in overrides[service.id].fields.items() if k in EDITABLE})
-        if service.id in overrides
-        else service
-        for service in store.list_services()
-    ]
-    return CatalogIndex(services)
+    return _index(store.list_services(), store.overrides())
+
+
+def _index(services: list[Service], overrides: dict[int, ServiceOverride]) -> CatalogIndex:
+    return CatalogIndex(
+        [
+            replace(
+                service, **{k: v for k, v in overrides[service.id].fields.items() if k in EDITABLE}
+            )
+            if service.id in overrides
+            else service
+            for service in services
+        ]
+    )
+
+
+class CatalogFollower:
+    """A process's catalog, kept in step with operators' edits made by any process (another
+    web node, a worker, the CLI). Checking means reading the overrides, a table of a few rows;
+    the whole catalog is read again only when they changed."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._overrides = store.overrides()
+        self.index = _index(store.list_services(), self._overrides)
+
+    def refresh(self) -> bool:
+        """Read the catalog again if an edit was made since; whether it was."""
+        overrides = self._store.overrides()
+        if overrides == self._overrides:
+            return False
+        self.index = _index(self._store.list_services(), overrides)
+        self._overrides = overrides
+        return True

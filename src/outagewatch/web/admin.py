@@ -189,7 +189,7 @@ async def edit_service(request: Request, slug: str) -> Response:
         )
     except OperatorError as error:
         return _back(here, error=str(error))
-    # This process serves the edit at once; others read it when they next load the catalog.
+    # This process serves the edit at once; the others within CATALOG_REFRESH_SECONDS.
     context.catalog = await run_in_threadpool(catalog_service.read_index, context.store)
     return _back(here, notice=f"Saved: {', '.join(changes)}.")
 
