@@ -59,8 +59,8 @@ def test_a_report_on_one_node_reaches_the_viewers_of_another_and_survives_redis_
             assert await _until(lambda: node_a.healthy and node_b.healthy)
 
             await node_a.publish([_update("tiktok", 7)])
-            received = await viewer.next(timeout=WAIT)
-            assert received is not None and received.reports_this_hour == 7
+            (received,) = await viewer.next(timeout=WAIT)
+            assert received.reports_this_hour == 7
             assert received.status == "major"  # B keeps the status it knows, not A's guess
             assert hub_a.last("tiktok") is None  # A ignores its own message
 
@@ -71,8 +71,8 @@ def test_a_report_on_one_node_reaches_the_viewers_of_another_and_survives_redis_
             proxy.restore()
             assert await _until(lambda: node_a.healthy and node_b.healthy, timeout=30)
             await node_a.publish([_update("tiktok", 9)])
-            resumed = await viewer.next(timeout=WAIT)
-            assert resumed is not None and resumed.reports_this_hour == 9
+            (resumed,) = await viewer.next(timeout=WAIT)
+            assert resumed.reports_this_hour == 9
         finally:
             for listener in listeners:
                 listener.cancel()

@@ -21,9 +21,9 @@ from starlette.types import ASGIApp
 
 from outagewatch import __version__, demo
 from outagewatch.api import feeds, openapi, v1
-from outagewatch.api import live as live_api
 from outagewatch.api import signals as signals_api
 from outagewatch.api.intake import ReportIntake
+from outagewatch.api.live import LiveStreams
 from outagewatch.api.snapshot import snapshot_reads
 from outagewatch.catalog import service as catalog_service
 from outagewatch.clock import Clock, SystemClock
@@ -31,7 +31,7 @@ from outagewatch.config import Settings
 from outagewatch.context import AppContext
 from outagewatch.incidents.leader import HostLeadership, LeaderFlag, leadership_for, try_to_lead
 from outagewatch.incidents.monitor import Monitor
-from outagewatch.live import LiveHub, read_updates, updates_from_counts
+from outagewatch.live import KEEPALIVE_SECONDS, LiveHub, read_updates, updates_from_counts
 from outagewatch.live_relay import RedisRelay
 from outagewatch.notify.accounts import Accounts
 from outagewatch.notify.deliverer import deliver_forever
@@ -79,8 +79,14 @@ def create_app(
     # costs measurably (bench/ingest.py), and the intake handles its own errors. Status JSON
     # and anonymous service pages, what a flash crowd reads, come from a snapshot in memory
     # just behind it (bench/read.py).
-    return ReportIntake(
+    # Live streams likewise: ten thousand viewers, each paying every layer on every change.
+    streams = LiveStreams(
         snapshot_reads(site),
+        hub=site.state.hub,
+        tracked=lambda slug: slug in site.state.context.catalog.by_slug,
+    )
+    return ReportIntake(
+        streams,
         desk=lambda: site.state.desk,
         catalog=lambda: site.state.context.catalog,
     )
@@ -144,6 +150,7 @@ def build_site(
             else None
         )
         refresher = asyncio.create_task(_refresh_live(context, hub, relay), name="live-refresher")
+        beat = asyncio.create_task(_keep_streams_alive(hub), name="live-keepalive")
         catalog_task = asyncio.create_task(_follow_catalog(context, catalog), name="catalog")
         delivery = _start_delivery(context) if settings.run_delivery else None
         leader = LeaderFlag()
@@ -177,6 +184,7 @@ def build_site(
             if gatherer is not None:
                 gatherer.cancel()
             refresher.cancel()
+            beat.cancel()
             catalog_task.cancel()
             if listener is not None:
                 listener.cancel()
@@ -204,7 +212,6 @@ def build_site(
     app.state.templates = make_templates()
     app.include_router(v1.router)
     app.include_router(feeds.router)
-    app.include_router(live_api.router)
     app.include_router(signals_api.router)
     app.include_router(pages.router)
     app.include_router(account_pages.router)
@@ -293,6 +300,12 @@ async def _refresh_live(context: AppContext, hub: LiveHub, relay: RedisRelay | N
             await asyncio.to_thread(refresh_live_once, context, hub)
         except Exception:
             log.exception("live refresh failed; retrying")
+
+
+async def _keep_streams_alive(hub: LiveHub) -> None:
+    while True:
+        await asyncio.sleep(KEEPALIVE_SECONDS)
+        hub.beat()
 
 
 async def _follow_catalog(context: AppContext, catalog: catalog_service.CatalogFollower) -> None:

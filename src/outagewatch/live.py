@@ -2,8 +2,13 @@
 
 Two sources feed the hub: this process's report writer, the moment a batch commits, and a
 refresher that reads storage four times a second, which also carries what other processes (or
-hosts) wrote. A slow subscriber loses its oldest events rather than holding anyone up;
-every event carries the full current figures, so skipping one loses nothing.
+hosts) wrote. Every event carries a service's full current figures, so a subscriber keeps
+only the newest per service: one that falls behind skips to the present, holds nobody up,
+and loses nothing.
+
+Ten thousand viewers of one service wake for each change, so a subscription is kept lean: a
+dict and a future, no queue and no timer of its own (keep-alives come from one hub-wide
+beat, `LiveHub.beat`).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from outagewatch.catalog.model import Service
 from outagewatch.storage.protocol import Store
 from outagewatch.storage.records import RecentCounts
 
-SUBSCRIBER_BUFFER = 32  # events; a viewer this far behind only needs the newest
+KEEPALIVE_SECONDS = 15.0  # a comment line now and then keeps proxies from closing streams
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,34 +36,64 @@ class ServiceUpdate:
     timeline: int = 0
 
 
-class HubClosedError(Exception):
-    """The server is shutting down: end the stream (clients reconnect to another node)."""
+class StreamEndedError(Exception):
+    """The stream is over: the server is shutting down (clients reconnect to another node),
+    or the viewer left."""
 
 
 class Subscription:
     def __init__(self, hub: LiveHub, slug: str | None) -> None:
         self.slug = slug
         self._hub = hub
-        self.queue: asyncio.Queue[ServiceUpdate | None] = asyncio.Queue(SUBSCRIBER_BUFFER)
+        self._pending: dict[str, ServiceUpdate] = {}  # the newest per service, not yet taken
+        self._waiter: asyncio.Future[None] | None = None
+        self._beat = False
+        self._ended = False
 
-    def offer(self, update: ServiceUpdate | None) -> None:
-        """Queue an update (None: the hub is closing), dropping the oldest if full."""
-        if self.queue.full():
-            self.queue.get_nowait()  # the newest carries the full figures
-        self.queue.put_nowait(update)
+    def offer(self, update: ServiceUpdate) -> None:
+        self._pending[update.slug] = update
+        self._wake()
 
-    async def next(self, *, timeout: float) -> ServiceUpdate | None:
-        """The next update, or None after `timeout` seconds (time for a keep-alive)."""
-        # asyncio.timeout, not wait_for: in 3.11 wait_for wraps the wait in a task of its own,
-        # which for ten thousand viewers is ten thousand tasks per update.
-        try:
-            async with asyncio.timeout(timeout):
-                update = await self.queue.get()
-        except TimeoutError:
-            return None
-        if update is None:
-            raise HubClosedError
-        return update
+    def beat(self) -> None:
+        """Time for a keep-alive: `next` returns, with nothing, if there is nothing new."""
+        self._beat = True
+        self._wake()
+
+    def end(self) -> None:
+        """No more updates: `next` raises StreamEndedError."""
+        self._ended = True
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def next(self, *, timeout: float | None = None) -> list[ServiceUpdate]:
+        """What changed since the last call, newest per service; [] at a keep-alive beat or
+        after `timeout` seconds (when given). Raises StreamEndedError."""
+        if timeout is None:
+            await self._something_to_say()
+        else:
+            try:
+                async with asyncio.timeout(timeout):
+                    await self._something_to_say()
+            except TimeoutError:
+                return []
+        if self._ended:
+            raise StreamEndedError
+        self._beat = False
+        updates = list(self._pending.values())
+        self._pending.clear()
+        return updates
+
+    async def _something_to_say(self) -> None:
+        while not (self._pending or self._beat or self._ended):
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
 
     def close(self) -> None:
         self._hub.unsubscribe(self)
@@ -79,10 +114,18 @@ class LiveHub:
             self._by_slug.setdefault(slug, set()).add(subscription)
         return subscription
 
+    def _subscriptions(self) -> list[Subscription]:
+        return [*self._everything, *(s for v in self._by_slug.values() for s in v)]
+
     def close(self) -> None:
         """End every open stream, so a graceful shutdown does not wait on them."""
-        for subscription in (*self._everything, *(s for v in self._by_slug.values() for s in v)):
-            subscription.offer(None)
+        for subscription in self._subscriptions():
+            subscription.end()
+
+    def beat(self) -> None:
+        """Keep-alive time for every stream (one timer for the process, not one per viewer)."""
+        for subscription in self._subscriptions():
+            subscription.beat()
 
     def unsubscribe(self, subscription: Subscription) -> None:
         if subscription.slug is None:

@@ -161,6 +161,46 @@ def _status_path() -> dict[str, Any]:
     }
 
 
+def _events_path(*, one_service: bool) -> dict[str, Any]:
+    slug = {
+        "name": "slug",
+        "in": "path",
+        "required": True,
+        "description": "A service's slug, as listed by /api/v1/services",
+        "schema": {"type": "string", "examples": ["whatsapp"]},
+    }
+    responses: dict[str, Any] = {
+        "200": {
+            "description": (
+                "text/event-stream of `update` events, each a JSON object with slug, name, "
+                "status, reports_this_hour, reports_today and timeline (a number that changes "
+                "when the service's timeline gets a line); a comment line every 15 s keeps "
+                "proxies from closing the stream. A viewer who falls behind gets the newest "
+                "figures, not every step."
+            ),
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        }
+    }
+    if one_service:
+        responses["404"] = _error("No such service")
+    return {
+        "get": {
+            "tags": ["v1"],
+            "summary": (
+                "Live figures of one service" if one_service else "Live figures of every service"
+            ),
+            "description": (
+                "Sent at once, then whenever they change."
+                if one_service
+                else "Every service whose reports or status change (for the home page)."
+            ),
+            "operationId": "service_events" if one_service else "all_events",
+            "parameters": [slug] if one_service else [],
+            "responses": responses,
+        }
+    }
+
+
 def install(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -179,6 +219,9 @@ def install(app: FastAPI) -> None:
             document["components"]["securitySchemes"] = {"bearer": signals.BEARER_SCHEME}
             document["paths"]["/api/v1/services/{slug}/reports"] = _report_path()
             document["paths"]["/api/v1/services/{slug}/status"] = _status_path()
+            paths = document["paths"]
+            paths["/api/v1/services/{slug}/events"] = _events_path(one_service=True)
+            paths["/api/v1/events"] = _events_path(one_service=False)
             _describe_validation_errors_as_sent(document)
             app.openapi_schema = document
         return app.openapi_schema

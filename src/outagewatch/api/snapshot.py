@@ -173,10 +173,10 @@ class SnapshotReads:
 
     async def _status(self, scope: Scope, send: Send, slug: str) -> None:
         if scope["method"] not in READ_METHODS:
-            await _send(send, scope, NOT_ALLOWED)
+            await send_plain(send, scope, NOT_ALLOWED)
         elif not self._tracked(slug):
             message = f"We do not track a service called {slug!r}."
-            await _send(send, scope, Plain.json_error(404, message))
+            await send_plain(send, scope, Plain.json_error(404, message))
         else:
             await self._serve(scope, send, self.statuses, slug, RequestHeaders.of(scope))
 
@@ -194,13 +194,13 @@ class SnapshotReads:
             unavailable = (
                 STATUS_UNAVAILABLE if snapshot is self.statuses else self._page_unavailable
             )
-            await _send(send, scope, unavailable)
+            await send_plain(send, scope, unavailable)
             return
         chosen = entry.for_client(headers.accept_encoding)
         if headers.if_none_match and _matches(headers.if_none_match, chosen.etag):
-            await _send(send, scope, Plain(304, b"", chosen.not_modified_headers))
+            await send_plain(send, scope, Plain(304, b"", chosen.not_modified_headers))
         else:
-            await _send(send, scope, Plain(200, chosen.body, chosen.headers))
+            await send_plain(send, scope, Plain(200, chosen.body, chosen.headers))
 
 
 class RequestHeaders(NamedTuple):
@@ -229,7 +229,7 @@ def _matches(if_none_match: bytes, etag: bytes) -> bool:
     return any(tag.strip().removeprefix(b"W/") in (etag, b"*") for tag in if_none_match.split(b","))
 
 
-async def _send(send: Send, scope: Scope, response: Plain) -> None:
+async def send_plain(send: Send, scope: Scope, response: Plain) -> None:
     await send(
         {"type": "http.response.start", "status": response.status, "headers": response.headers}
     )
