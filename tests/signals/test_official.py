@@ -213,12 +213,12 @@ def test_a_malformed_summary_is_recorded_as_such(
     assert store.statements_of(chat, since=T0 - timedelta(days=1), until=T0) == []
 
 
-def test_the_malformed_fixture_and_a_page_that_is_no_feed_are_recorded(
+def test_the_malformed_fixture_and_a_feed_that_is_not_one_are_recorded(
     store: SqlStore, server: StatusServer
 ) -> None:
     server.serve_fixture(SUMMARY_PATH, "statuspage_malformed.json")
-    server.serve("/bank/status", b"<html><body>All good</body></html>", content_type="text/html")
-    ids = _with_pages(store, chat=f"{server.url}/chat", bank=f"{server.url}/bank/status")
+    server.serve("/bank/feed", b'{"status": "fine"}', content_type="application/json")
+    ids = _with_pages(store, chat=f"{server.url}/chat", bank=f"{server.url}/bank/feed")
     poller = OfficialPoller(store, host_interval_seconds=0)
 
     _poll(poller, T0)
@@ -228,6 +228,57 @@ def test_the_malformed_fixture_and_a_page_that_is_no_feed_are_recorded(
     assert chat.last_error == "not a Statuspage summary: missing 'status'"
     assert bank.last_error == "not an RSS/Atom feed"
     assert (chat.failures, bank.failures) == (1, 1)
+
+
+PAGE_WITH_FEED = b"""<!DOCTYPE html><html><head><title>Bank status</title>
+<link rel="stylesheet" href="/style.css">
+<link rel="alternate" type="application/rss+xml" title="Incidents" href="/bank/history.rss">
+</head><body>All systems operational</body></html>"""
+
+
+def test_an_html_status_page_is_read_through_the_feed_it_announces(
+    store: SqlStore, server: StatusServer
+) -> None:
+    server.serve("/bank/status", PAGE_WITH_FEED, content_type="text/html; charset=utf-8")
+    server.serve_fixture("/bank/history.rss", "status_feed.rss", etag='"f1"')
+    bank = _with_pages(store, bank=f"{server.url}/bank/status")["bank"]
+    poller = OfficialPoller(store, host_interval_seconds=0)
+
+    first = _poll(poller, T0)
+    again = _poll(poller, T0 + timedelta(minutes=5))
+    with store.transaction():  # a restart brings the sources in step with the catalog
+        resync = store.sync_official_sources(store.list_services(), now=T0)
+
+    assert first == PollRound(read=1, statements_added=3)
+    assert again == PollRound(unchanged=1)
+    assert [request.path for request in server.requests] == [
+        "/bank/status",
+        "/bank/history.rss",
+        "/bank/history.rss",  # the feed directly from then on, with its validators
+    ]
+    assert server.requests[2].headers["If-None-Match"] == '"f1"'
+    status = _status(store, bank)
+    assert (status.kind, status.feed_url) == ("feed", f"{server.url}/bank/history.rss")
+    assert status.url == f"{server.url}/bank/status" and not status.failing
+    assert resync.changed == 0 and _status(store, bank).feed_url is not None
+
+
+def test_an_html_status_page_without_a_feed_is_a_link_not_a_failure(
+    store: SqlStore, server: StatusServer
+) -> None:
+    server.serve("/bank/status", b"<html><body>All good</body></html>", content_type="text/html")
+    bank = _with_pages(store, bank=f"{server.url}/bank/status")["bank"]
+    poller = OfficialPoller(store)
+
+    result = _poll(poller, T0)
+    with store.transaction():
+        resync = store.sync_official_sources(store.list_services(), now=T0)
+
+    assert result == PollRound(unchanged=1)
+    status = _status(store, bank)
+    assert (status.kind, status.indicator, status.failing) == ("page", None, False)
+    assert status.next_check_at == T0 + timedelta(days=1)  # in case it gains a feed
+    assert resync.changed == 0 and _status(store, bank).kind == "page"
 
 
 def test_a_timeout_is_recorded_with_its_limit(store: SqlStore) -> None:

@@ -134,3 +134,18 @@ def _id(store: SqlStore, slug: str) -> int:
     service_id = CatalogIndex(store.list_services()).by_slug[slug].id
     assert service_id is not None
     return service_id
+
+
+def test_a_status_page_that_offers_no_feed_is_linked_without_a_false_alarm(
+    client: TestClient, loaded_store: SqlStore, clock: FixedClock
+) -> None:
+    with StatusServer() as server:
+        server.serve("/status", b"<!doctype html><p>All good</p>", content_type="text/html")
+        _watch(loaded_store, clock, "signal", f"{server.url}/status", statuspage=False)
+        asyncio.run(OfficialPoller(loaded_store).poll_due(now=clock.now()))
+
+    page = client.get("/services/signal").text
+
+    assert "a web page without a feed, so we link to it rather than read it" in page
+    assert f'href="{server.url}/status"' in page
+    assert "could not be read" not in page

@@ -11,7 +11,9 @@ import pytest
 
 from outagewatch.signals.official_parsing import (
     SourceFormatError,
+    discover_feed,
     guess_status,
+    is_web_page,
     parse_feed,
     parse_statuspage_summary,
     plain_text,
@@ -251,3 +253,41 @@ def test_plain_text_keeps_words_apart_across_blocks_and_decodes_entities() -> No
     html = "<p>First&nbsp;part</p><p>Second <b>bold</b>&amp;done</p><ul><li>a</li><li>b</li></ul>"
 
     assert plain_text(html) == "First part\nSecond bold&done\na\nb"
+
+
+def test_a_page_announces_its_feed_as_an_absolute_address() -> None:
+    page = b"""<html><head>
+    <link rel="icon" href="/favicon.ico">
+    <link rel="alternate" type="text/calendar" href="/maintenance.ics">
+    <link rel="Alternate" type="application/atom+xml; charset=utf-8" href="history.atom">
+    <link rel="alternate" type="application/rss+xml" href="/history.rss">
+    </head></html>"""
+
+    found = discover_feed(page, base_url="https://status.example.com/en/")
+
+    assert found == "https://status.example.com/en/history.atom"  # the first feed, made whole
+
+
+def test_a_page_without_a_feed_or_with_a_non_web_one_announces_none() -> None:
+    plain = b"<html><head><title>Status</title></head><body>All good</body></html>"
+    odd = b'<html><head><link rel="alternate" type="application/rss+xml" href="javascript:x()">'
+
+    assert discover_feed(plain, base_url="https://status.example.com/") is None
+    assert discover_feed(odd, base_url="https://status.example.com/") is None
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "page"),
+    [
+        (b"<!DOCTYPE html><html></html>", None, True),
+        (b"\n  <html lang='en'>", "application/octet-stream", True),
+        (b'<?xml version="1.0"?><rss version="2.0"></rss>', "text/html", False),  # mislabelled
+        (b"<feed xmlns='http://www.w3.org/2005/Atom'>", "text/html", False),
+        (b"<!-- built by a CMS --><div>status</div>", "text/html; charset=utf-8", True),
+        (b'{"status": "ok"}', "application/json", False),
+    ],
+)
+def test_a_web_page_is_told_from_a_feed_by_its_start_then_its_type(
+    body: bytes, content_type: str | None, page: bool
+) -> None:
+    assert is_web_page(body, content_type) is page

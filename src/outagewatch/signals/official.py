@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 from urllib.parse import urlsplit
@@ -23,6 +23,8 @@ from outagewatch.catalog.model import Service
 from outagewatch.signals.official_parsing import (
     ParsedOfficial,
     SourceFormatError,
+    discover_feed,
+    is_web_page,
     parse_answer,
     request_url,
 )
@@ -35,6 +37,8 @@ log = logging.getLogger(__name__)
 CHECK_INTERVAL: dict[SourceKind, timedelta] = {
     "statuspage": timedelta(minutes=2),
     "feed": timedelta(minutes=5),
+    # A page without a feed: looked at again daily, in case it gains one.
+    "page": timedelta(days=1),
 }
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_WAIT = timedelta(minutes=60)
@@ -44,9 +48,11 @@ BATCH = 100  # sources per round
 LEASE = timedelta(minutes=10)
 MAX_ANSWER_BYTES = 5_000_000  # a status summary is tens of kilobytes; more is not one
 USER_AGENT = "OutageWatch-StatusReader/1"
+_FEED_ACCEPT = "application/atom+xml, application/rss+xml, application/xml;q=0.9, */*;q=0.5"
 ACCEPT: dict[SourceKind, str] = {
     "statuspage": "application/json",
-    "feed": "application/atom+xml, application/rss+xml, application/xml;q=0.9, */*;q=0.5",
+    "feed": _FEED_ACCEPT,
+    "page": _FEED_ACCEPT,
 }
 
 
@@ -83,6 +89,7 @@ class _Answer:
     body: bytes | None  # None: not modified since the validators we sent
     etag: str | None
     last_modified: str | None
+    content_type: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,9 +193,27 @@ class OfficialPoller:
         async with asking:
             try:
                 answer = await self._fetch(client, source)
+                if source.kind != "statuspage" and _is_page(answer):
+                    if source.feed_url is not None:
+                        # The feed we found answers a page now: look at the page again.
+                        await asyncio.to_thread(self._record_form, source, "feed", None)
+                        raise FetchError("the feed the status page linked to is a web page now")
+                    assert answer.body is not None, "a page, so a body"
+                    feed_url = discover_feed(answer.body, base_url=source.url)
+                    if feed_url is None:
+                        return await asyncio.to_thread(self._record_page, source, now)
+                    # Read the feed the page announces, now: one more request to that host.
+                    await asyncio.to_thread(self._record_form, source, "feed", feed_url)
+                    source = replace(
+                        source, kind="feed", feed_url=feed_url, etag=None, last_modified=None
+                    )
+                    answer = await self._fetch(client, source)
                 parsed = None
                 if answer.body is not None:
                     parsed = parse_answer(source, answer.body, fetched_at=now)
+                if source.kind == "page":  # it serves a feed itself now
+                    await asyncio.to_thread(self._record_form, source, "feed", None)
+                    source = replace(source, kind="feed")
             except (FetchError, SourceFormatError) as error:
                 return await asyncio.to_thread(self._record_failure, source, str(error), now)
             except Exception as error:  # a bug must not end the round for the other sources
@@ -217,7 +242,8 @@ class OfficialPoller:
                     return _Answer(None, etag or source.etag, last_modified or source.last_modified)
                 if not response.is_success:
                     raise FetchError(f"HTTP {response.status_code}")
-                return _Answer(await _read_limited(response), etag, last_modified)
+                body = await _read_limited(response)
+                return _Answer(body, etag, last_modified, response.headers.get("Content-Type"))
         except (TimeoutError, httpx.TimeoutException):
             raise FetchError(f"timed out after {self.timeout_seconds:g} s") from None
         except httpx.ConnectError as error:
@@ -245,6 +271,19 @@ class OfficialPoller:
             )
         return _Outcome("unchanged" if parsed is None else "read", added)
 
+    def _record_form(self, source: OfficialSource, kind: SourceKind, feed_url: str | None) -> None:
+        with self.store.transaction():
+            self.store.record_form(source.service_id, kind=kind, feed_url=feed_url)
+
+    def _record_page(self, source: OfficialSource, now: datetime) -> _Outcome:
+        """A web page that announces no feed: a link for people, nothing for us to read."""
+        with self.store.transaction():
+            self.store.record_form(source.service_id, kind="page", feed_url=None)
+            self.store.record_check(
+                source.service_id, checked_at=now, next_check_at=now + CHECK_INTERVAL["page"]
+            )
+        return _Outcome("unchanged")
+
     def _record_failure(self, source: OfficialSource, error: str, now: datetime) -> _Outcome:
         wait = retry_delay(source.failures + 1)
         log.info(
@@ -258,6 +297,10 @@ class OfficialPoller:
                 source.service_id, checked_at=now, next_check_at=now + wait, error=error
             )
         return _Outcome("failed")
+
+
+def _is_page(answer: _Answer) -> bool:
+    return answer.body is not None and is_web_page(answer.body, answer.content_type)
 
 
 async def _read_limited(response: httpx.Response) -> bytes:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import feedparser  # type: ignore[import-untyped]
 
@@ -66,18 +67,68 @@ class ParsedOfficial:
 
 
 def request_url(source: OfficialSource) -> str:
-    return statuspage_summary_url(source.url) if source.kind == "statuspage" else source.url
+    if source.kind == "statuspage":
+        return statuspage_summary_url(source.url)
+    return source.feed_url or source.url
 
 
 def parse_answer(source: OfficialSource, body: bytes, *, fetched_at: datetime) -> ParsedOfficial:
     """What a source's answer says; SourceFormatError if it is not what its kind publishes."""
-    if source.kind == "feed":
+    if source.kind != "statuspage":
         return parse_feed(body, fetched_at=fetched_at)
     try:
         data = json.loads(body)
     except ValueError:
         raise SourceFormatError("not a Statuspage summary: not JSON") from None
     return parse_statuspage_summary(data, base_url=source.url)
+
+
+# -- HTML status pages: the feed they link to --------------------------------------------------
+
+_FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml"})
+_XML_STARTS = (b"<?xml", b"<rss", b"<feed", b"<rdf:rdf")
+_HTML_STARTS = (b"<!doctype html", b"<html")
+
+
+def is_web_page(body: bytes, content_type: str | None) -> bool:
+    """An HTML page rather than a feed: by what the body starts with, else by its type (some
+    servers call their feeds text/html, and some pages come without a type)."""
+    start = body[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if start.startswith(_XML_STARTS):
+        return False
+    if start.startswith(_HTML_STARTS):
+        return True
+    return content_type is not None and "html" in content_type.lower()
+
+
+class _FeedLinks(HTMLParser):
+    """<link rel="alternate" type="application/rss+xml|atom+xml" href=...> in a page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag != "link":
+            return
+        values = {name: (value or "") for name, value in attrs}
+        rels = values.get("rel", "").lower().split()
+        kind = values.get("type", "").lower().split(";")[0].strip()
+        if "alternate" in rels and kind in _FEED_TYPES and values.get("href"):
+            self.hrefs.append(values["href"].strip())
+
+
+def discover_feed(page: bytes, *, base_url: str) -> str | None:
+    """The first RSS or Atom feed an HTML page announces (feed autodiscovery), as an
+    absolute http(s) URL; None if it announces none."""
+    links = _FeedLinks()
+    links.feed(page.decode("utf-8", errors="replace"))
+    links.close()
+    for href in links.hrefs:
+        absolute = urljoin(base_url, href)
+        if urlsplit(absolute).scheme in ("http", "https"):
+            return absolute
+    return None
 
 
 # -- Atlassian Statuspage ---------------------------------------------------------------------

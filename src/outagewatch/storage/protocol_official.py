@@ -12,6 +12,7 @@ from outagewatch.storage.records_official import (
     OfficialStatement,
     OfficialStatus,
     OfficialSync,
+    SourceKind,
 )
 
 
@@ -34,6 +35,11 @@ class OfficialStore(Protocol):
 
     def postpone_check(self, service_id: int, *, next_check_at: datetime) -> None:
         """Move a claimed source's next check without counting a check (host politeness)."""
+        ...
+
+    def record_form(self, service_id: int, *, kind: SourceKind, feed_url: str | None) -> None:
+        """What the source turned out to be: a feed (`feed_url`: one its HTML page links to)
+        or a page without one. Forgets the validators of the document read before."""
         ...
 
     def record_check(

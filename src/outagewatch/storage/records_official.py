@@ -7,8 +7,9 @@ from datetime import datetime
 from typing import Literal
 
 # "statuspage": an Atlassian Statuspage site, read through <base>/api/v2/summary.json.
-# "feed": the status page URL is itself an RSS or Atom feed.
-SourceKind = Literal["statuspage", "feed"]
+# "feed": an RSS or Atom feed: the status page URL itself, or one its HTML page links to.
+# "page": an HTML page linking to no feed: shown as a link, looked at again now and then.
+SourceKind = Literal["statuspage", "feed", "page"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +22,7 @@ class OfficialSource:
     etag: str | None = None
     last_modified: str | None = None
     failures: int = 0  # in a row, before this check
+    feed_url: str | None = None  # found on the page at url: what is read instead
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,7 @@ class OfficialStatus:
     next_check_at: datetime  # "retrying at ..." while failing
     failures: int  # in a row
     last_error: str | None
+    feed_url: str | None = None  # the feed its page links to, when that is what we read
 
     @property
     def failing(self) -> bool:

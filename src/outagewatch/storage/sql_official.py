@@ -30,6 +30,7 @@ _FRESH_SOURCE = {
     "last_error": None,
     "indicator": None,
     "description": None,
+    "feed_url": None,
 }
 
 
@@ -50,8 +51,10 @@ class SqlOfficial(SqlBase):
                 unwanted.append(service.id)
         added = changed = 0
         with self._connection(writes=True) as connection:
+            # What the poller learnt of a page (it offers a feed, or none) is kept: a "page"
+            # source is still the catalog's non-Statuspage source.
             existing = {
-                row.service_id: (row.kind, row.url)
+                row.service_id: ("feed" if row.kind == "page" else row.kind, row.url)
                 for row in connection.execute(select(table.c.service_id, table.c.kind, table.c.url))
             }
             for service_id, (kind, url) in wanted.items():
@@ -97,6 +100,7 @@ class SqlOfficial(SqlBase):
                     etag=row.etag,
                     last_modified=row.last_modified,
                     failures=row.failures,
+                    feed_url=row.feed_url,
                 )
                 for row in connection.execute(statement)
             ]
@@ -144,6 +148,13 @@ class SqlOfficial(SqlBase):
                     "indicator": _fit(table, "indicator", indicator),
                     "description": _fit(table, "description", description),
                 }
+        with self._connection(writes=True) as connection:
+            connection.execute(update(table).where(table.c.service_id == service_id).values(values))
+
+    def record_form(self, service_id: int, *, kind: SourceKind, feed_url: str | None) -> None:
+        table = schema.official_sources
+        # Validators belong to the document they came with: a new one starts without.
+        values = {"kind": kind, "feed_url": feed_url, "etag": None, "last_modified": None}
         with self._connection(writes=True) as connection:
             connection.execute(update(table).where(table.c.service_id == service_id).values(values))
 
@@ -258,4 +269,5 @@ def _status(row: Any) -> OfficialStatus:
         next_check_at=row["next_check_at"],
         failures=row["failures"],
         last_error=row["last_error"],
+        feed_url=row["feed_url"],
     )
