@@ -144,6 +144,58 @@ def test_a_resolved_page_clears_the_status_and_keeps_the_statements(
     assert len(store.statements_of(chat, since=T0 - timedelta(days=1), until=T0)) == 3
 
 
+INCIDENTS_PATH = "/chat/api/v2/incidents.json"
+
+
+def test_an_incident_gone_from_the_summary_gets_its_resolution_from_the_incident_list(
+    store: SqlStore, server: StatusServer
+) -> None:
+    server.serve_fixture(SUMMARY_PATH, "statuspage_summary.json")
+    chat = _with_pages(store, chat=f"{server.url}/chat")["chatapp"]
+    poller = OfficialPoller(store, host_interval_seconds=0)
+    _poll(poller, T0)
+    server.serve_fixture(SUMMARY_PATH, "statuspage_resolved.json")
+    server.serve_fixture(INCIDENTS_PATH, "statuspage_incidents.json")
+
+    resolved = _poll(poller, T0 + timedelta(minutes=30))
+    later = _poll(poller, T0 + timedelta(minutes=32))
+
+    assert resolved == PollRound(read=1, statements_added=1)
+    statements = store.statements_of(
+        chat, since=T0 - timedelta(days=30), until=T0 + timedelta(hours=1)
+    )
+    assert [s.status for s in statements] == [
+        "investigating",
+        "identified",
+        "monitoring",
+        "resolved",
+    ]
+    assert statements[-1].body.startswith("This incident has been resolved.")
+    # Only incidents we had seen open: an older one in the list is not news.
+    assert {s.incident_key for s in statements} == {"p31zjtct2jer"}
+    assert later == PollRound(read=1)
+    paths = [request.path for request in server.requests]
+    assert paths == [SUMMARY_PATH, SUMMARY_PATH, INCIDENTS_PATH, SUMMARY_PATH]
+
+
+def test_an_unreadable_incident_list_leaves_the_summary_read_and_is_tried_again(
+    store: SqlStore, server: StatusServer
+) -> None:
+    server.serve_fixture(SUMMARY_PATH, "statuspage_summary.json")
+    chat = _with_pages(store, chat=f"{server.url}/chat")["chatapp"]
+    poller = OfficialPoller(store, host_interval_seconds=0)
+    _poll(poller, T0)
+    server.serve_fixture(SUMMARY_PATH, "statuspage_resolved.json")  # no incidents.json yet
+
+    first = _poll(poller, T0 + timedelta(minutes=30))
+    server.serve_fixture(INCIDENTS_PATH, "statuspage_incidents.json")
+    second = _poll(poller, T0 + timedelta(minutes=32))
+
+    assert first == PollRound(read=1)
+    assert _status(store, chat).indicator == "none" and not _status(store, chat).failing
+    assert second == PollRound(read=1, statements_added=1)
+
+
 def test_an_unreachable_page_is_retried_after_1_2_4_and_8_minutes(store: SqlStore) -> None:
     chat = _with_pages(store, chat=closed_port_url())["chatapp"]
     poller = OfficialPoller(store)

@@ -10,6 +10,7 @@ rounds, so tests with a fixed clock never wait.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -26,7 +27,9 @@ from outagewatch.signals.official_parsing import (
     discover_feed,
     is_web_page,
     parse_answer,
+    parse_statuspage_incidents,
     request_url,
+    statuspage_incidents_url,
 )
 from outagewatch.storage.protocol import Store
 from outagewatch.storage.records_official import OfficialSource, SourceKind
@@ -40,6 +43,8 @@ CHECK_INTERVAL: dict[SourceKind, timedelta] = {
     # A page without a feed: looked at again daily, in case it gains one.
     "page": timedelta(days=1),
 }
+# Official incidents still open after this long are not looked for among resolved ones.
+RESOLUTION_LOOKBACK = timedelta(days=7)
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_WAIT = timedelta(minutes=60)
 BATCH = 100  # sources per round
@@ -211,6 +216,8 @@ class OfficialPoller:
                 parsed = None
                 if answer.body is not None:
                     parsed = parse_answer(source, answer.body, fetched_at=now)
+                if source.kind == "statuspage" and parsed is not None:
+                    parsed = await self._with_resolutions(client, source, parsed, now)
                 if source.kind == "page":  # it serves a feed itself now
                     await asyncio.to_thread(self._record_form, source, "feed", None)
                     source = replace(source, kind="feed")
@@ -228,18 +235,28 @@ class OfficialPoller:
             headers["If-None-Match"] = source.etag
         if source.last_modified:
             headers["If-Modified-Since"] = source.last_modified
+        answer = await self._get(client, request_url(source), headers)
+        if answer.body is None:  # 304: what we had still holds
+            return replace(
+                answer,
+                etag=answer.etag or source.etag,
+                last_modified=answer.last_modified or source.last_modified,
+            )
+        return answer
+
+    async def _get(self, client: httpx.AsyncClient, url: str, headers: dict[str, str]) -> _Answer:
         try:
             # httpx times each phase; the outer limit also bounds a server that trickles.
             async with (
                 asyncio.timeout(self.timeout_seconds),
                 client.stream(
-                    "GET", request_url(source), headers=headers, timeout=self.timeout_seconds
+                    "GET", url, headers=headers, timeout=self.timeout_seconds
                 ) as response,
             ):
                 etag = response.headers.get("ETag")
                 last_modified = response.headers.get("Last-Modified")
                 if response.status_code == httpx.codes.NOT_MODIFIED:
-                    return _Answer(None, etag or source.etag, last_modified or source.last_modified)
+                    return _Answer(None, etag, last_modified)
                 if not response.is_success:
                     raise FetchError(f"HTTP {response.status_code}")
                 body = await _read_limited(response)
@@ -250,6 +267,36 @@ class OfficialPoller:
             raise FetchError(f"cannot connect: {error or 'connection failed'}") from None
         except httpx.HTTPError as error:
             raise FetchError(f"request failed: {error or type(error).__name__}") from None
+
+    async def _with_resolutions(
+        self,
+        client: httpx.AsyncClient,
+        source: OfficialSource,
+        parsed: ParsedOfficial,
+        now: datetime,
+    ) -> ParsedOfficial:
+        """summary.json drops an incident once it is resolved: for incidents we hold open that
+        it no longer lists, read their last updates ("Resolved: ...") from incidents.json."""
+        known_open = await asyncio.to_thread(
+            self.store.unresolved_official_incidents,
+            source.service_id,
+            since=now - RESOLUTION_LOOKBACK,
+        )
+        missing = known_open - {update.incident_key for update in parsed.updates}
+        if not missing:
+            return parsed
+        url = statuspage_incidents_url(source.url)
+        try:
+            answer = await self._get(client, url, {"Accept": "application/json"})
+            closing = parse_statuspage_incidents(
+                json.loads(answer.body or b"null"), base_url=source.url, wanted=missing
+            )
+        except (FetchError, SourceFormatError, ValueError) as error:
+            # The summary was read; the resolutions are looked for again at the next check.
+            log.info("cannot read %s (%s); trying again at the next check", url, error)
+            return parsed
+        updates = sorted((*parsed.updates, *closing), key=lambda u: (u.at, u.update_key))
+        return replace(parsed, updates=tuple(updates))
 
     def _record_success(
         self, source: OfficialSource, answer: _Answer, parsed: ParsedOfficial | None, now: datetime

@@ -141,6 +141,29 @@ def statuspage_summary_url(base_url: str) -> str:
     return base_url.rstrip("/") + "/api/v2/summary.json"
 
 
+def statuspage_incidents_url(base_url: str) -> str:
+    """Where a Statuspage site lists its recent incidents, resolved ones included."""
+    if base_url.endswith("/summary.json"):
+        return base_url.removesuffix("summary.json") + "incidents.json"
+    return base_url.rstrip("/") + "/api/v2/incidents.json"
+
+
+def parse_statuspage_incidents(
+    data: Any, *, base_url: str, wanted: set[str]
+) -> tuple[OfficialUpdate, ...]:
+    """Every update of the `wanted` incidents in an incidents.json answer (where an incident
+    still is once resolved, unlike in the summary). Raises SourceFormatError."""
+    answer = _mapping(data, "the answer")
+    incidents = _sequence(_field(answer, "incidents"), "'incidents'")
+    updates = [
+        update
+        for incident in incidents
+        if _mapping(incident, "an incident").get("id") in wanted
+        for update in _incident_updates(incident, base_url)
+    ]
+    return tuple(sorted(updates, key=lambda update: (update.at, update.update_key)))
+
+
 def parse_statuspage_summary(data: Any, *, base_url: str) -> ParsedOfficial:
     """The page's status and every update of its unresolved incidents (summary.json lists no
     resolved ones). Raises SourceFormatError when the shape is not Statuspage's."""

@@ -37,6 +37,11 @@ class OfficialStore(Protocol):
         """Move a claimed source's next check without counting a check (host politeness)."""
         ...
 
+    def unresolved_official_incidents(self, service_id: int, *, since: datetime) -> set[str]:
+        """Keys of the service's official incidents with a statement since `since` whose
+        latest statement is not `resolved` or `postmortem`."""
+        ...
+
     def record_form(self, service_id: int, *, kind: SourceKind, feed_url: str | None) -> None:
         """What the source turned out to be: a feed (`feed_url`: one its HTML page links to)
         or a page without one. Forgets the validators of the document read before."""

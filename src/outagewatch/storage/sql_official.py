@@ -34,6 +34,9 @@ _FRESH_SOURCE = {
 }
 
 
+CLOSING_STATUSES = frozenset({"resolved", "postmortem"})
+
+
 class SqlOfficial(SqlBase):
     def sync_official_sources(self, services: Sequence[Service], *, now: datetime) -> OfficialSync:
         table = schema.official_sources
@@ -150,6 +153,19 @@ class SqlOfficial(SqlBase):
                 }
         with self._connection(writes=True) as connection:
             connection.execute(update(table).where(table.c.service_id == service_id).values(values))
+
+    def unresolved_official_incidents(self, service_id: int, *, since: datetime) -> set[str]:
+        table = schema.official_statements
+        query = (
+            select(table.c.incident_key, table.c.status)
+            .where(table.c.service_id == service_id, table.c.at >= since)
+            .order_by(table.c.at, table.c.id)
+        )
+        latest: dict[str, str] = {}
+        with self._connection() as connection:
+            for incident_key, status in connection.execute(query):
+                latest[incident_key] = status
+        return {key for key, status in latest.items() if status not in CLOSING_STATUSES}
 
     def record_form(self, service_id: int, *, kind: SourceKind, feed_url: str | None) -> None:
         table = schema.official_sources
