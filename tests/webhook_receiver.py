@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 from collections import deque
 from dataclasses import dataclass
@@ -25,11 +26,16 @@ class ReceivedRequest:
 class WebhookReceiver:
     """Answers 200 unless told otherwise with respond_with; starts listening at once."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, tls: ssl.SSLContext | None = None) -> None:
+        """With `tls` (a server context holding a certificate), it speaks HTTPS."""
         self._changed = threading.Condition()
         self._requests: list[ReceivedRequest] = []
         self._planned_statuses: deque[int] = deque()
         self._server = _RecordingServer(("127.0.0.1", 0), _Handler, receiver=self)
+        self._scheme = "http"
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+            self._scheme = "https"
         # stop() waits for the server to notice, which it does once per poll interval.
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -38,7 +44,11 @@ class WebhookReceiver:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}"
+        return f"{self._scheme}://127.0.0.1:{self._server.server_port}"
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_port)
 
     @property
     def requests(self) -> list[ReceivedRequest]:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import ssl
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+import trustme
 
 from outagewatch.clock import FixedClock
 from outagewatch.notify.apprise_channel import AppriseNotifier, valid_apprise_url
@@ -325,3 +327,42 @@ def test_apprise_refuses_a_private_host_unless_allowed(webhook_receiver: Webhook
 
     assert error.permanent
     assert webhook_receiver.requests == []
+
+
+def test_a_webhook_goes_to_the_address_that_was_checked_with_its_name_in_host_and_tls() -> None:
+    """No second DNS look-up between the check and the connection (DNS rebinding): the
+    request is sent to the checked address, and HTTPS still verifies the host's name."""
+    authority = trustme.CA()
+    server_side = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("hooks.example").configure_cert(server_side)
+    trusting = ssl.create_default_context()
+    authority.configure_trust(trusting)
+    looked_up: list[str] = []
+
+    async def resolve(host: str) -> list[str]:
+        looked_up.append(host)
+        return ["127.0.0.1"]  # no resolver on this machine knows hooks.example
+
+    notifier = WebhookNotifier(
+        allow_private=True, clock=FixedClock(NOW), resolve=resolve, ssl_context=trusting
+    )
+    with WebhookReceiver(tls=server_side) as receiver:
+        url = f"https://hooks.example:{receiver.port}/hooks/outage"
+        _send(notifier, Destination("webhook", url, secret="s3cret"))
+        (request,) = receiver.wait_for(1)
+
+    assert looked_up == ["hooks.example"]  # once, by the check
+    assert request.path == "/hooks/outage"
+    assert request.headers["Host"] == f"hooks.example:{receiver.port}"
+
+
+def test_a_webhook_host_that_resolves_to_a_private_address_is_refused_before_sending() -> None:
+    async def resolve(host: str) -> list[str]:
+        return ["93.184.216.34", "10.0.0.7"]  # one public, one private: refused
+
+    error = _delivery_error(
+        WebhookNotifier(clock=FixedClock(NOW), resolve=resolve),
+        Destination("webhook", "https://hooks.example/x", secret="s3cret"),
+    )
+
+    assert error.permanent and "10.0.0.7" in error.message

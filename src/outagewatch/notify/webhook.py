@@ -1,4 +1,10 @@
-"""The webhook channel: a signed JSON POST, and the guard that keeps it off private networks."""
+"""The webhook channel: a signed JSON POST, and the guard that keeps it off private networks.
+
+The guard resolves the webhook's host and refuses private addresses; the POST then goes to
+the very address it checked (the Host header and TLS name stay the host's), so a DNS server
+that answers a public address to the check and a private one a moment later (rebinding)
+gets nowhere.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,9 @@ import hmac
 import ipaddress
 import json
 import socket
-from collections.abc import Mapping
+import ssl
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 import httpx
@@ -68,36 +76,61 @@ def is_public_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) ->
     )
 
 
-async def check_public_host(host: str, *, allow_private: bool) -> None:
-    """Raise a permanent DeliveryError if `host` resolves to any non-public address.
+Resolver = Callable[[str], Awaitable[list[str]]]
 
-    The check resolves the name, then the HTTP client resolves it again; a hostile DNS server
-    could answer differently the second time (rebinding). Closing that gap means connecting to
-    the checked address itself, which the HTTP clients used here do not offer without
-    replacing their transport.
-    """
-    if allow_private:
-        return
+
+async def system_resolve(host: str) -> list[str]:
+    """The host's addresses, as the system resolver gives them (a literal address: itself)."""
+    answers = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    return [str(socket_address[0]).partition("%")[0] for *_, socket_address in answers]
+
+
+async def check_public_host(
+    host: str, *, allow_private: bool, resolve: Resolver = system_resolve
+) -> list[str]:
+    """The host's addresses; a permanent DeliveryError if any is not public (unless
+    `allow_private`), a transient one if the name cannot be resolved now."""
     try:
         async with asyncio.timeout(RESOLVE_TIMEOUT_SECONDS):
-            answers = await asyncio.get_running_loop().getaddrinfo(
-                host, None, type=socket.SOCK_STREAM
-            )
+            addresses = await resolve(host)
     except OSError as error:  # also TimeoutError, and gaierror: DNS may be down for a while
         raise DeliveryError(f"cannot resolve {host}: {error}", permanent=False) from error
-    for *_, socket_address in answers:
-        address = ipaddress.ip_address(str(socket_address[0]).partition("%")[0])
-        if not is_public_address(address):
+    if not addresses:
+        raise DeliveryError(f"cannot resolve {host}: no address", permanent=False)
+    for text in addresses:
+        address = ipaddress.ip_address(text)
+        if not allow_private and not is_public_address(address):
             raise DeliveryError(
                 f"{host} resolves to {address}, a private or reserved address; "
                 "only public hosts may receive notifications",
                 permanent=True,
             )
+    return addresses
 
 
-async def check_public_url(url: str, *, allow_private: bool) -> None:
-    """Raise a permanent DeliveryError unless `url` is http(s) and, unless `allow_private`,
-    its host resolves only to public addresses."""
+@dataclass(frozen=True, slots=True)
+class PinnedTarget:
+    """Where to send: the checked address in the URL, the name in Host and in TLS."""
+
+    url: httpx.URL
+    host_header: str
+    tls_name: str | None  # for https: the name the certificate must carry (and SNI)
+
+
+def pin(url: httpx.URL, address: str) -> PinnedTarget:
+    host = url.raw_host.decode("ascii")
+    return PinnedTarget(
+        url=url.copy_with(host=address),
+        host_header=url.netloc.decode("ascii"),  # with the port when it is not the default
+        tls_name=host if url.scheme == "https" else None,
+    )
+
+
+async def check_public_url(
+    url: str, *, allow_private: bool, resolve: Resolver = system_resolve
+) -> PinnedTarget:
+    """Where to send a notification for `url`: a permanent DeliveryError unless `url` is
+    http(s) and, unless `allow_private`, its host resolves only to public addresses."""
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL as error:
@@ -107,8 +140,10 @@ async def check_public_url(url: str, *, allow_private: bool) -> None:
         raise DeliveryError(f"only http and https URLs can be used, not {url!r}", permanent=True)
     if not parsed.raw_host:
         raise DeliveryError(f"the URL has no host: {url!r}", permanent=True)
-    # raw_host is the IDNA form the HTTP client connects to, so both resolve the same name.
-    await check_public_host(parsed.raw_host.decode("ascii"), allow_private=allow_private)
+    # raw_host is the IDNA form, the name DNS and the certificate know.
+    host = parsed.raw_host.decode("ascii")
+    addresses = await check_public_host(host, allow_private=allow_private, resolve=resolve)
+    return pin(parsed, addresses[0])
 
 
 class WebhookNotifier:
@@ -118,18 +153,25 @@ class WebhookNotifier:
         timeout_seconds: float = 10.0,
         allow_private: bool = False,
         clock: Clock | None = None,
+        resolve: Resolver = system_resolve,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self._timeout_seconds = timeout_seconds
         self._allow_private = allow_private
         self._clock = clock or SystemClock()
+        self._resolve = resolve
+        self._verify: ssl.SSLContext | bool = ssl_context or True
 
     async def send(self, destination: Destination, notification: Notification) -> None:
-        await check_public_url(destination.address, allow_private=self._allow_private)
+        target = await check_public_url(
+            destination.address, allow_private=self._allow_private, resolve=self._resolve
+        )
         if not destination.secret:
             raise DeliveryError("the webhook has no signing secret", permanent=True)
         body = json.dumps(notification.data, separators=(",", ":"), sort_keys=True).encode()
         timestamp = int(self._clock.now().timestamp())
         headers = {
+            "Host": target.host_header,
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
             DELIVERY_HEADER: notification.key,
@@ -140,9 +182,14 @@ class WebhookNotifier:
             # A client per send: sends are seconds apart at most, and a shared client would
             # be tied to one event loop and need closing by whoever owns the notifier.
             async with httpx.AsyncClient(
-                timeout=self._timeout_seconds, follow_redirects=False
+                timeout=self._timeout_seconds, follow_redirects=False, verify=self._verify
             ) as client:
-                response = await client.post(destination.address, content=body, headers=headers)
+                response = await client.post(
+                    target.url,
+                    content=body,
+                    headers=headers,
+                    extensions={"sni_hostname": target.tls_name} if target.tls_name else {},
+                )
         except httpx.TimeoutException as error:
             raise DeliveryError(
                 f"the webhook did not answer within {self._timeout_seconds:g} s", permanent=False
