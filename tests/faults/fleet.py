@@ -16,9 +16,12 @@ from datetime import datetime
 from pathlib import Path
 
 import httpx
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from outagewatch.storage import schema
+from outagewatch.storage.records import FollowChoice
+from outagewatch.storage.sql import SqlStore
+from tests.mailserver import MailServer
 from tests.serving import ServerProcess, start_server
 
 SERVICE = "whatsapp"
@@ -61,6 +64,50 @@ def detection_worker(
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def deliverer(
+    data_dir: Path, environment: dict[str, str], mail_server: MailServer
+) -> Iterator[subprocess.Popen[bytes]]:
+    """An `outagewatch deliver` process sending e-mail to the test's SMTP server."""
+    env = {
+        **os.environ,
+        **environment,
+        "OUTAGEWATCH_DATA_DIR": str(data_dir),
+        "OUTAGEWATCH_SMTP_HOST": mail_server.host,
+        "OUTAGEWATCH_SMTP_PORT": str(mail_server.port),
+        "OUTAGEWATCH_SMTP_SECURITY": "none",
+    }
+    command = [sys.executable, "-m", "outagewatch", "deliver", "--interval", "0.5"]
+    process = subprocess.Popen(command, env=env, start_new_session=True, stderr=subprocess.DEVNULL)
+    try:
+        yield process
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+def add_followers(engine: Engine, count: int, *, now: datetime) -> None:
+    """People who want a mail when the loaded service has problems and when it is back."""
+    store = SqlStore(engine)
+    service_id = next(s.id for s in store.list_services() if s.slug == SERVICE)
+    assert service_id is not None
+    with store.transaction():
+        for number in range(count):
+            address = f"follower{number}@example.org"
+            account = store.account_for_email(address, now=now)
+            store.add_channel(account.id, kind="email", address=address, secret=None, now=now)
+            store.follow(account.id, FollowChoice(service_id, True, True), now=now)
+
+
+def outbox_states(engine: Engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(schema.outbox.c.state, func.count()).group_by(schema.outbox.c.state)
+        )
+        return {state: int(count) for state, count in rows}
 
 
 def last_tick(engine: Engine) -> datetime | None:

@@ -2,37 +2,46 @@
 web processes and a detection worker (servers of the test's own; see tests/engines.py).
 
 After each: every acknowledged report is in the database, detection resumes, and live pages
-resume, across nodes too.
+resume, across nodes too. Two deliverers send the followers' mails meanwhile: each message
+arrives exactly once.
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
 
+from outagewatch.notify.deliverer import LEASE
 from outagewatch.storage.sql import make_engine
 from tests.engines import PrivatePostgres, PrivateRedis, private_postgres, private_redis
 from tests.faults.fleet import (
     Load,
+    add_followers,
     count_change_seen,
+    deliverer,
     detection_worker,
     last_tick,
+    outbox_states,
     scale_out_environment,
     stored_comments,
     wait_for,
     web_node,
 )
+from tests.mailserver import MailServer
 from tests.serving import ServerProcess
 
 RESUME_LIMIT_SECONDS = 30.0
+FOLLOWERS = 40
+LEASE_BOUND = LEASE.total_seconds() + 60
 DOWN_SECONDS = 4.0
 
 
 def test_postgresql_restarted_and_redis_stopped_lose_nothing_and_all_resumes(
-    tmp_path: Path,
+    tmp_path: Path, mail_server: MailServer
 ) -> None:
     with contextlib.ExitStack() as stack:
         postgres = stack.enter_context(private_postgres())
@@ -46,6 +55,9 @@ def test_postgresql_restarted_and_redis_stopped_lose_nothing_and_all_resumes(
             for index in range(2)
         ]
         stack.enter_context(detection_worker(tmp_path / "worker", environment))
+        add_followers(engine, FOLLOWERS, now=datetime.now(UTC))
+        for name in ("mail1", "mail2"):
+            stack.enter_context(deliverer(tmp_path / name, environment, mail_server))
 
         with Load(nodes) as load:
             assert wait_for(lambda: len(load.acknowledged) >= 300, timeout=60) is not None
@@ -56,6 +68,19 @@ def test_postgresql_restarted_and_redis_stopped_lose_nothing_and_all_resumes(
 
         assert load.acknowledged <= stored_comments(engine)  # nothing acknowledged lost
         print(f"{len(load.acknowledged)} acknowledged, {load.refused} refused meanwhile")
+
+        # The outage was detected, so each follower was sent "problems started" (and maybe
+        # "worse"): every queued message sent, each exactly once.
+        # A message claimed just as PostgreSQL went away waits out its lease (90 s) before a
+        # deliverer takes it again: the bound allows for that.
+        settled = wait_for(lambda: set(outbox_states(engine)) == {"sent"}, LEASE_BOUND)
+        unsettled = f"outbox {outbox_states(engine)}, {len(mail_server.messages)} mails"
+        assert settled is not None, unsettled
+        sent = outbox_states(engine)["sent"]
+        mails = mail_server.wait_for(sent)
+        assert sent >= FOLLOWERS
+        assert len(mails) == sent
+        assert len({mail["Message-ID"] for mail in mails}) == sent
 
 
 def _restart_postgresql(
