@@ -14,23 +14,18 @@ is stored, and ends with the ratio ingest / bare.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-import signal
-import subprocess
 import sys
 import tempfile
-import time
-import uuid
 from pathlib import Path
 
-import httpx
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 from loadgen import LoadResult, run_load  # noqa: E402
+from servers import bare_reference, free_port, scratch_database, start, stop  # noqa: E402
 
 from outagewatch.storage import schema  # noqa: E402
 from outagewatch.storage.sql import make_engine  # noqa: E402
@@ -39,63 +34,11 @@ BODY = '{"problem": "login", "platform": "ios"}'
 SERVICE = "tiktok"
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _start(command: list[str], env: dict[str, str], probe_url: str) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        command,
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{command} exited with {process.returncode}")
-        with contextlib.suppress(httpx.TransportError):
-            httpx.get(probe_url, timeout=1)
-            return process
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=0.2)
-    raise RuntimeError(f"{command} did not start")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM and wait: the server commits what is queued before it exits."""
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-
 def measure_bare(options: argparse.Namespace) -> LoadResult:
-    port = _free_port()
-    command = [
-        sys.executable,
-        str(ROOT / "bench" / "serve_bare.py"),
-        "--server",
-        options.server,
-        "--workers",
-        str(options.workers),
-        "--port",
-        str(port),
-    ]
-    url = f"http://127.0.0.1:{port}/api/v1/services/{SERVICE}/reports"
-    process = _start(command, dict(os.environ), url)
-    try:
+    path = f"/api/v1/services/{SERVICE}/reports"
+    with bare_reference(server=options.server, workers=options.workers, path=path) as url:
         run_load(url, BODY, seconds=1, connections=options.connections)  # warm-up
         return run_load(url, BODY, seconds=options.seconds, connections=options.connections)
-    finally:
-        _stop(process)
 
 
 def _count_reports(database_url: str) -> int:
@@ -109,7 +52,7 @@ def _count_reports(database_url: str) -> int:
 def measure_ingest(
     options: argparse.Namespace, database_url: str, data_dir: Path
 ) -> tuple[LoadResult, int]:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "OUTAGEWATCH_DATA_DIR": str(data_dir),
@@ -129,32 +72,14 @@ def measure_ingest(
         options.server,
     ]
     url = f"http://127.0.0.1:{port}/api/v1/services/{SERVICE}/reports"
-    process = _start(command, env, f"http://127.0.0.1:{port}/api/v1/categories")
+    process = start(command, env, f"http://127.0.0.1:{port}/api/v1/categories")
     try:
         run_load(url, BODY, seconds=1, connections=options.connections)  # warm-up
         before = _count_reports(database_url)
         result = run_load(url, BODY, seconds=options.seconds, connections=options.connections)
     finally:
-        _stop(process)
+        stop(process)
     return result, _count_reports(database_url) - before
-
-
-@contextlib.contextmanager
-def _database(options: argparse.Namespace, data_dir: Path):  # type: ignore[no-untyped-def]
-    if not options.database_url:
-        yield f"sqlite:///{data_dir / 'outagewatch.db'}"
-        return
-    schema_name = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(options.database_url)
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema_name}"))
-    separator = "&" if "?" in options.database_url else "?"
-    try:
-        yield f"{options.database_url}{separator}options=-csearch_path%3D{schema_name}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema_name} CASCADE"))
-        admin.dispose()
 
 
 def _row(name: str, result: LoadResult) -> str:
@@ -177,7 +102,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="outagewatch-bench-") as temporary:
         data_dir = Path(temporary)
-        with _database(options, data_dir) as database_url:
+        with scratch_database(options.database_url, data_dir, prefix="bench") as database_url:
             bare_before = measure_bare(options)
             ingest, stored = measure_ingest(options, database_url, data_dir)
             bare_after = measure_bare(options)

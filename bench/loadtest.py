@@ -28,8 +28,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import procstat  # noqa: E402
+from servers import scratch_database  # noqa: E402
 
 from outagewatch.catalog import service as catalog_service  # noqa: E402
 from outagewatch.storage.sql import SqlStore, make_engine  # noqa: E402
@@ -53,22 +52,9 @@ LOAD_TIMEOUT_SECONDS = 120  # beyond the planned duration, for start-up and the 
 UNLIMITED = "100000000"  # the per-network rate limit must not be what this measures
 
 
-@contextlib.contextmanager
-def database(options: argparse.Namespace, data_dir: Path) -> Iterator[str]:
-    if options.sqlite:
-        yield f"sqlite:///{data_dir / 'outagewatch.db'}"
-        return
-    schema_name = f"loadtest_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(options.database_url)
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema_name}"))
-    separator = "&" if "?" in options.database_url else "?"
-    try:
-        yield f"{options.database_url}{separator}options=-csearch_path%3D{schema_name}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema_name} CASCADE"))
-        admin.dispose()
+def database(options: argparse.Namespace, data_dir: Path) -> contextlib.AbstractContextManager[str]:
+    url = None if options.sqlite else options.database_url
+    return scratch_database(url, data_dir, prefix="loadtest")
 
 
 def node_environment(database_url: str) -> dict[str, str]:

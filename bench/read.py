@@ -34,8 +34,9 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from ingest import _free_port, _row, _start, _stop  # noqa: E402
+from ingest import _row  # noqa: E402
 from loadgen import LoadResult, run_load  # noqa: E402
+from servers import bare_reference, free_port, start, stop  # noqa: E402
 
 SERVICE = "tiktok"
 STATUS_PATH = f"/api/v1/services/{SERVICE}/status"
@@ -63,30 +64,13 @@ TARGETS = [
 ]
 
 
-@contextlib.contextmanager
-def bare_server(options: argparse.Namespace) -> Iterator[str]:
-    port = _free_port()
-    command = [
-        sys.executable,
-        str(ROOT / "bench" / "serve_bare.py"),
-        "--server",
-        options.server,
-        "--workers",
-        str(options.workers),
-        "--port",
-        str(port),
-    ]
-    url = f"http://127.0.0.1:{port}{STATUS_PATH}"
-    process = _start(command, dict(os.environ), url)
-    try:
-        yield url
-    finally:
-        _stop(process)
+def bare_server(options: argparse.Namespace) -> contextlib.AbstractContextManager[str]:
+    return bare_reference(server=options.server, workers=options.workers, path=STATUS_PATH)
 
 
 @contextlib.contextmanager
 def site_server(options: argparse.Namespace, data_dir: Path) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "OUTAGEWATCH_DATA_DIR": str(data_dir),
@@ -106,12 +90,12 @@ def site_server(options: argparse.Namespace, data_dir: Path) -> Iterator[str]:
         options.server,
     ]
     base = f"http://127.0.0.1:{port}"
-    process = _start(command, env, f"{base}/api/v1/categories")
+    process = start(command, env, f"{base}/api/v1/categories")
     try:
         _report_an_outage(base)
         yield base
     finally:
-        _stop(process)
+        stop(process)
 
 
 def _report_an_outage(base: str) -> None:

@@ -51,12 +51,9 @@ def web_node(data_dir: Path, environment: dict[str, str]) -> Iterator[ServerProc
 
 
 @contextlib.contextmanager
-def detection_worker(
-    data_dir: Path, environment: dict[str, str]
-) -> Iterator[subprocess.Popen[bytes]]:
-    env = {**os.environ, **environment, "OUTAGEWATCH_DATA_DIR": str(data_dir)}
-    env.pop("OUTAGEWATCH_RUN_DETECTION", None)
-    command = [sys.executable, "-m", "outagewatch", "worker", "--interval", WORKER_INTERVAL]
+def _outagewatch(arguments: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    """An `outagewatch ...` process, SIGKILL-ed (with its group) when the block ends."""
+    command = [sys.executable, "-m", "outagewatch", *arguments]
     process = subprocess.Popen(command, env=env, start_new_session=True, stderr=subprocess.DEVNULL)
     try:
         yield process
@@ -66,10 +63,17 @@ def detection_worker(
         process.wait(timeout=10)
 
 
-@contextlib.contextmanager
+def detection_worker(
+    data_dir: Path, environment: dict[str, str]
+) -> contextlib.AbstractContextManager[subprocess.Popen[bytes]]:
+    env = {**os.environ, **environment, "OUTAGEWATCH_DATA_DIR": str(data_dir)}
+    env.pop("OUTAGEWATCH_RUN_DETECTION", None)
+    return _outagewatch(["worker", "--interval", WORKER_INTERVAL], env)
+
+
 def deliverer(
     data_dir: Path, environment: dict[str, str], mail_server: MailServer
-) -> Iterator[subprocess.Popen[bytes]]:
+) -> contextlib.AbstractContextManager[subprocess.Popen[bytes]]:
     """An `outagewatch deliver` process sending e-mail to the test's SMTP server."""
     env = {
         **os.environ,
@@ -79,14 +83,7 @@ def deliverer(
         "OUTAGEWATCH_SMTP_PORT": str(mail_server.port),
         "OUTAGEWATCH_SMTP_SECURITY": "none",
     }
-    command = [sys.executable, "-m", "outagewatch", "deliver", "--interval", "0.5"]
-    process = subprocess.Popen(command, env=env, start_new_session=True, stderr=subprocess.DEVNULL)
-    try:
-        yield process
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
+    return _outagewatch(["deliver", "--interval", "0.5"], env)
 
 
 def add_followers(engine: Engine, count: int, *, now: datetime) -> None:

@@ -51,8 +51,9 @@ class LiveStreams:
         self._tracked = tracked
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            path = scope["path"]
+        path = scope.get("path", "")
+        # endswith first: every other request passes here too, and a regex costs more.
+        if scope["type"] == "http" and path.endswith("/events"):
             if path == ALL_EVENTS_PATH:
                 await self._stream(scope, receive, send, None)
                 return

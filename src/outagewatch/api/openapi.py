@@ -18,6 +18,14 @@ from outagewatch.api.snapshot import (
 )
 from outagewatch.reports.intake import MAX_BODY_BYTES, ReportRequest
 
+SLUG_PARAMETER = {
+    "name": "slug",
+    "in": "path",
+    "required": True,
+    "description": "A service's slug, as listed by /api/v1/services",
+    "schema": {"type": "string", "examples": ["whatsapp"]},
+}
+
 
 def _error(description: str, *, retry_after: bool = False) -> dict[str, Any]:
     response: dict[str, Any] = {
@@ -44,15 +52,7 @@ def _report_path() -> dict[str, Any]:
                 "`GET /api/v1/categories`."
             ),
             "operationId": "report_problem",
-            "parameters": [
-                {
-                    "name": "slug",
-                    "in": "path",
-                    "required": True,
-                    "description": "A service's slug, as listed by /api/v1/services",
-                    "schema": {"type": "string", "examples": ["whatsapp"]},
-                }
-            ],
+            "parameters": [SLUG_PARAMETER],
             "requestBody": {
                 "required": True,
                 "content": {
@@ -118,13 +118,7 @@ def _status_path() -> dict[str, Any]:
             ),
             "operationId": "service_status",
             "parameters": [
-                {
-                    "name": "slug",
-                    "in": "path",
-                    "required": True,
-                    "description": "A service's slug, as listed by /api/v1/services",
-                    "schema": {"type": "string", "examples": ["whatsapp"]},
-                },
+                SLUG_PARAMETER,
                 {
                     "name": "If-None-Match",
                     "in": "header",
@@ -162,13 +156,6 @@ def _status_path() -> dict[str, Any]:
 
 
 def _events_path(*, one_service: bool) -> dict[str, Any]:
-    slug = {
-        "name": "slug",
-        "in": "path",
-        "required": True,
-        "description": "A service's slug, as listed by /api/v1/services",
-        "schema": {"type": "string", "examples": ["whatsapp"]},
-    }
     responses: dict[str, Any] = {
         "200": {
             "description": (
@@ -195,7 +182,7 @@ def _events_path(*, one_service: bool) -> dict[str, Any]:
                 else "Every service whose reports or status change (for the home page)."
             ),
             "operationId": "service_events" if one_service else "all_events",
-            "parameters": [slug] if one_service else [],
+            "parameters": [SLUG_PARAMETER] if one_service else [],
             "responses": responses,
         }
     }
