@@ -41,6 +41,7 @@ from outagewatch.reports.geo import RegistryCountries
 from outagewatch.reports.identity import ReporterKeys
 from outagewatch.reports.ratelimit import BucketPolicy, MemoryBuckets, RateLimiter, RedisBuckets
 from outagewatch.reports.service import ReportDesk
+from outagewatch.reports.summary import last_hour_span
 from outagewatch.reports.writer import GroupCommitWriter
 from outagewatch.signals.gathering import gather_forever
 from outagewatch.storage.protocol import Store
@@ -380,9 +381,8 @@ def refresh_live_once(context: AppContext, hub: LiveHub) -> int:
     by_slug = context.catalog.by_slug
     watched = {by_slug[slug].id or 0 for slug in hub.watched_slugs() if slug in by_slug}
     if hub.watches_everything:
-        watched |= set(
-            context.store.totals_by_service(since=now - timedelta(minutes=59), until=now)
-        )
+        hour_start, hour_end = last_hour_span(now)
+        watched |= set(context.store.totals_by_service(since=hour_start, until=hour_end))
     return hub.publish(read_updates(context.store, context.catalog.by_id, watched=watched, now=now))
 
 

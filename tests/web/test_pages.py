@@ -35,6 +35,18 @@ def test_home_ranks_services_with_problems_and_recent_reports(
     assert "7 reports" in page
 
 
+def test_home_counts_reports_of_the_minute_that_is_still_filling(
+    client: TestClient, loaded_store: SqlStore
+) -> None:
+    add_reports(loaded_store, "signal", [NOW - timedelta(seconds=5)] * 4, country="BR")
+
+    page = client.get("/").text
+
+    ranked = page[page.index("Most reported") : page.index("Where reports come from")]
+    assert "Signal" in ranked and "4 reports" in ranked
+    assert 'data-country="BR"' in page  # on the map of the last hour
+
+
 def test_service_page_has_every_section_of_the_seed(client: TestClient) -> None:
     page = client.get("/services/tiktok").text
 
@@ -150,3 +162,13 @@ def test_static_icons_are_served(client: TestClient) -> None:
 
     assert response.status_code == 200
     assert "<svg" in response.text
+
+
+def test_who_runs_a_service_is_said_in_one_sentence_whatever_its_name_ends_with(
+    client: TestClient,
+) -> None:
+    discord = client.get("/services/discord").text  # run by "Discord Inc."
+    whatsapp = client.get("/services/whatsapp").text  # run by "Meta"
+
+    assert "Discord is run by Discord Inc.</p>" in discord
+    assert "WhatsApp is run by Meta.</p>" in whatsapp

@@ -53,6 +53,11 @@ class ServiceSummary:
     countries: dict[str, int]  # every known country's reports in the last 24 hours (the map)
 
 
+def last_hour_span(now: datetime) -> tuple[datetime, datetime]:
+    """[since, until) of "the last hour": this minute, still filling, and the 59 before."""
+    return now - timedelta(minutes=59), now + timedelta(minutes=1)
+
+
 def unix_hour(moment: datetime) -> int:
     return int(moment.timestamp()) // SECONDS_PER_HOUR
 
@@ -88,11 +93,9 @@ def summarise(store: Store, *, service: Service, now: datetime) -> ServiceSummar
         )
         usual.append(round(float(level[0]) * 60, 1))
     day_start = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    until = now + timedelta(minutes=1)  # the current minute is still filling: include it
+    hour_start, until = last_hour_span(now)
     last_24_hours = now - timedelta(hours=24)
-    reports_this_hour = sum(
-        store.minute_totals(service_id, since=now - timedelta(minutes=59), until=until).values()
-    )
+    reports_this_hour = sum(store.minute_totals(service_id, since=hour_start, until=until).values())
     reports_today = sum(store.minute_totals(service_id, since=day_start, until=until).values())
     by_problem = store.breakdown(service_id, dimension="problem", since=last_24_hours, until=until)
     by_country = store.breakdown(service_id, dimension="country", since=last_24_hours, until=until)

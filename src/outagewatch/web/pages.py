@@ -24,7 +24,7 @@ from outagewatch.reports import intake
 from outagewatch.reports.client import UNKNOWN_PEER
 from outagewatch.reports.platforms import PLATFORMS
 from outagewatch.reports.service import RateLimitedError, ReportDesk
-from outagewatch.reports.summary import region_shares, summarise
+from outagewatch.reports.summary import last_hour_span, region_shares, summarise
 from outagewatch.reports.writer import WriterUnavailableError
 from outagewatch.storage.records import Account
 from outagewatch.web import worldmap
@@ -64,7 +64,8 @@ def home(request: Request) -> HTMLResponse:
     context = _context(request)
     now = context.clock.now()
     statuses = context.store.statuses()
-    last_hour = context.store.totals_by_service(since=now - timedelta(minutes=59), until=now)
+    hour_start, hour_end = last_hour_span(now)
+    last_hour = context.store.totals_by_service(since=hour_start, until=hour_end)
     by_id = {service.id: service for service in context.catalog.services}
     with_problems = sorted(
         (
@@ -84,9 +85,7 @@ def home(request: Request) -> HTMLResponse:
     # The map: countries of the last hour's reports, over the most reported services.
     mapped = sorted(last_hour, key=lambda service_id: -last_hour[service_id])[:HOME_MAPPED]
     countries = (
-        context.store.country_totals(mapped, since=now - timedelta(minutes=59), until=now)
-        if mapped
-        else {}
+        context.store.country_totals(mapped, since=hour_start, until=hour_end) if mapped else {}
     )
     world_map = Markup(  # noqa: S704 - our own code escapes all text  # nosec B704
         render_world_map(
@@ -125,7 +124,8 @@ def category_page(request: Request, slug: str) -> HTMLResponse:
     if category is None:
         raise HTTPException(404, f"There is no category called {slug!r}.")
     now = context.clock.now()
-    last_hour = context.store.totals_by_service(since=now - timedelta(minutes=59), until=now)
+    hour_start, hour_end = last_hour_span(now)
+    last_hour = context.store.totals_by_service(since=hour_start, until=hour_end)
     return _render(
         request,
         "category.html",
