@@ -101,6 +101,31 @@ def test_only_counted_reports_reach_the_minute_totals(store: SqlStore) -> None:
     }
 
 
+def test_the_hourly_totals_follow_counted_hidden_and_added_reports(store: SqlStore) -> None:
+    chat = _ids(store)["chatapp"]
+    hour = int(T0.timestamp()) // 3600
+    with store.transaction():
+        store.record_reports(
+            [
+                _report(chat, T0),
+                _report(chat, T0 + timedelta(minutes=1)),
+                _report(chat, T0 + timedelta(minutes=2), uncounted_reason="brigade"),
+                _report(chat, T0 + timedelta(hours=1)),
+            ]
+        )
+        store.add_counts([(chat, (hour + 2) * 60 + 5, 9)], [])
+    (hidden, *_) = store.recent_reports(chat, limit=10)
+    with store.transaction():
+        store.hide_report(hidden.id, now=T0 + timedelta(hours=3))
+
+    totals = store.hourly_totals_all(since=T0, until=T0 + timedelta(hours=3))
+
+    later_hour = int(hidden.received_at.timestamp()) // 3600
+    expected = {(chat, hour): 2, (chat, hour + 1): 1, (chat, hour + 2): 9}
+    expected[(chat, later_hour)] -= 1  # the hidden one no longer counts
+    assert totals == {key: n for key, n in expected.items() if n}
+
+
 def test_batches_add_up_in_the_same_minute(store: SqlStore) -> None:
     chat = _ids(store)["chatapp"]
 

@@ -71,8 +71,8 @@ def test_postgresql_restarted_and_redis_stopped_lose_nothing_and_all_resumes(
 
         # The outage was detected, so each follower was sent "problems started" (and maybe
         # "worse"): every queued message sent, each exactly once.
-        # A message claimed just as PostgreSQL went away waits out its lease (90 s) before a
-        # deliverer takes it again: the bound allows for that.
+        # Deliverers retry what they held through the restart at once; the bound still allows
+        # for a lease (90 s) running out, which is how a message of a dead deliverer moves on.
         settled = wait_for(lambda: set(outbox_states(engine)) == {"sent"}, LEASE_BOUND)
         unsettled = f"outbox {outbox_states(engine)}, {len(mail_server.messages)} mails"
         assert settled is not None, unsettled

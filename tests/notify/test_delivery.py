@@ -18,7 +18,7 @@ from outagewatch.notify.email import SmtpNotifier
 from outagewatch.notify.messages import Composer
 from outagewatch.notify.protocol import Destination, Notification, Notifier
 from outagewatch.notify.webhook import WebhookNotifier
-from outagewatch.storage.records import FollowChoice, Incident, IncidentEvent
+from outagewatch.storage.records import FollowChoice, Incident, IncidentEvent, OutboxItem
 from outagewatch.storage.sql import SqlStore
 from tests.contract.test_store import _ids
 from tests.mailserver import MailServer
@@ -302,3 +302,31 @@ def test_a_message_sent_while_the_database_goes_away_is_recorded_later_not_sent_
     assert back.handled == 0 and other.handled == 0
     assert len(mail_server.messages) == 1
     assert [message.state for message in store.messages()] == ["sent"]
+
+
+def test_messages_claimed_as_the_database_goes_away_are_sent_when_it_returns_not_a_lease_later(
+    postgres_through_proxy: tuple[SqlStore, CuttableProxy], mail_server: MailServer
+) -> None:
+    store, proxy = postgres_through_proxy
+    chat = _ids(store)["chatapp"]
+    for number in range(3):
+        _follower(store, f"person{number}@example.org", chat)
+    _recovered_incident(store, chat)
+    deliverer = _deliverer(store, mail_server, "a")
+    compose = deliverer.composer.compose
+
+    def database_gone_after_the_claim(item: OutboxItem) -> Notification:
+        run_on_proxy_loop(proxy, "sever")
+        store.engine.dispose()
+        return compose(item)  # reads the incident: the database is not there
+
+    deliverer.composer.compose = database_gone_after_the_claim  # type: ignore[method-assign]
+    cut = _deliver(deliverer, T0)
+    deliverer.composer.compose = compose  # type: ignore[method-assign]
+    run_on_proxy_loop(proxy, "restore")
+    back = _deliver(deliverer, T0 + timedelta(seconds=5))  # well within the 90 s lease
+
+    assert (cut.sent, cut.retrying) == (0, 3)
+    assert back.sent == 3
+    assert len(mail_server.messages) == 3
+    assert {message.state for message in store.messages()} == {"sent"}

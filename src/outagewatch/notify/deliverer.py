@@ -6,7 +6,8 @@ sends it again, with the same idempotency key (the e-mail's Message-ID, the webh
 delivery id) for the receiver to drop the copy. Leases make sure that, short of such a
 crash, no two deliverers ever send the same message. When the database goes away between a
 send and its record, the deliverer keeps the record in memory and stores it before claiming
-anything else, so a database restart shorter than the lease sends nothing twice.
+anything else, so a database restart shorter than the lease sends nothing twice; messages it
+claimed but could not send meanwhile it tries again itself while its lease lasts.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ FIRST_RETRY = timedelta(seconds=30)
 LONGEST_WAIT = timedelta(hours=1)
 MAX_ATTEMPTS = 16  # about half a day of retries before a message is given up
 BATCH = 50
+# A send takes at most this long (the SMTP and webhook timeouts are 20 s and 10 s): a held
+# message is tried again only if that much of our lease is left.
+SEND_TIME = timedelta(seconds=30)
 JITTER_SHARE = 0.2  # of each wait, so messages queued together do not retry together
 HOUSEKEEPING_EVERY = timedelta(hours=1)
 # Used and expired sign-in links are personal data with no more use after a day (the
@@ -89,6 +93,9 @@ class Deliverer:
         self._housekept_at: datetime | None = None
         # Sent, but the database was away when we went to record it: (message, sent at).
         self._unrecorded: dict[int, tuple[OutboxItem, datetime]] = {}
+        # Claimed, not sent, and nothing recorded (the database went away mid-round): ours
+        # to try again while our lease on them lasts, rather than left to wait it out.
+        self._held: dict[int, tuple[OutboxItem, datetime]] = {}  # id -> (message, lease end)
 
     async def deliver_due(self, *, now: datetime) -> DeliveryRound:
         """One round: claim what is due, send it all, record each result."""
@@ -99,9 +106,15 @@ class Deliverer:
         if self._housekept_at is None or now - self._housekept_at >= HOUSEKEEPING_EVERY:
             await asyncio.to_thread(self._forget_old_links, now)
             self._housekept_at = now
-        items = await asyncio.to_thread(self._claim, now)
+        held = [item for item, lease_end in self._held.values() if now + SEND_TIME < lease_end]
+        leases = {item.id: lease_end for item, lease_end in self._held.values()}
+        self._held.clear()
+        claimed = await asyncio.to_thread(self._claim, now, BATCH - len(held))
+        leases |= {item.id: now + LEASE for item in claimed}
         sending = asyncio.Semaphore(self.concurrency)  # per round: a semaphore is loop-bound
-        results = await asyncio.gather(*(self._deliver(item, now, sending) for item in items))
+        results = await asyncio.gather(
+            *(self._deliver(item, now, leases[item.id], sending) for item in [*held, *claimed])
+        )
         return DeliveryRound(
             sent=results.count("sent"),
             retrying=results.count("retrying"),
@@ -114,24 +127,33 @@ class Deliverer:
             self.store.prune_signin_requests(before=now - SIGNIN_LINKS_KEPT)
             self.store.prune_sessions(before=now)
 
-    def _claim(self, now: datetime) -> list[OutboxItem]:
+    def _claim(self, now: datetime, limit: int) -> list[OutboxItem]:
+        if limit <= 0:
+            return []
         with self.store.transaction():
-            return self.store.claim_messages(worker=self.worker, now=now, lease=LEASE, limit=BATCH)
+            return self.store.claim_messages(worker=self.worker, now=now, lease=LEASE, limit=limit)
 
-    async def _deliver(self, item: OutboxItem, now: datetime, sending: asyncio.Semaphore) -> str:
+    async def _deliver(
+        self, item: OutboxItem, now: datetime, lease_end: datetime, sending: asyncio.Semaphore
+    ) -> str:
         async with sending:
             try:
                 destination, notification = await asyncio.to_thread(self._prepare, item)
+            except Exception as error:  # storage away, or a bug: nothing was sent
+                log.warning("message %s cannot be prepared: %r", item.key, error)
+                failure = DeliveryError(f"cannot be prepared: {error!r}", permanent=False)
+                return await self._failed(item, failure, now, lease_end)
+            try:
                 notifier = self.notifiers.get(item.kind)
                 if notifier is None:
                     raise DeliveryError(f"no {item.kind} channel is configured", permanent=False)
                 await notifier.send(destination, notification)
             except DeliveryError as error:
-                return await asyncio.to_thread(self._record_failure, item, error, now)
+                return await self._failed(item, error, now, lease_end)
             except Exception as error:  # a bug must not lose the message: retry it later
                 log.exception("delivering message %s failed unexpectedly", item.key)
                 failure = DeliveryError(f"unexpected error: {error!r}", permanent=False)
-                return await asyncio.to_thread(self._record_failure, item, failure, now)
+                return await self._failed(item, failure, now, lease_end)
             try:
                 await asyncio.to_thread(self._record_sent, item, now)
             except Exception:
@@ -140,6 +162,16 @@ class Deliverer:
                 log.warning("message %s was sent; recording it failed, will retry", item.key)
                 self._unrecorded[item.id] = (item, now)
             return "sent"
+
+    async def _failed(
+        self, item: OutboxItem, error: DeliveryError, now: datetime, lease_end: datetime
+    ) -> str:
+        try:
+            return await asyncio.to_thread(self._record_failure, item, error, now)
+        except Exception:  # the database went away too: not sent, so ours to try again
+            log.warning("the failure of message %s cannot be recorded now", item.key)
+            self._held[item.id] = (item, lease_end)
+            return "retrying"
 
     def _record_unrecorded(self) -> None:
         for message_id, (item, sent_at) in list(self._unrecorded.items()):

@@ -115,6 +115,17 @@ minute_totals = Table(
     Index(None, "minute"),
 )
 
+# Counted reports per service and hour (Unix minute // 60), kept with minute_totals: the
+# usual level is learned from weeks of these, which per minute would be 60 times the rows.
+hour_totals = Table(
+    "hour_totals",
+    metadata,
+    Column("service_id", ForeignKey("services.id"), primary_key=True),
+    Column("hour", Integer, primary_key=True),
+    Column("reports", Integer, nullable=False),
+    Index(None, "hour"),
+)
+
 # The same counts broken down; '' stands for "not known" so the key has no NULLs.
 minute_breakdowns = Table(
     "minute_breakdowns",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -49,6 +49,11 @@ class SqlCounts(SqlBase):
                 schema.minute_totals, ["service_id", "minute"], list(_TOTALS_COLUMN.values())
             ),
             ("service_id", "minute", *_TOTALS_COLUMN.values()),
+            dialect,
+        )
+        self._add_hours = Prepared(
+            self._adding_upsert(schema.hour_totals, ["service_id", "hour"], ["reports"]),
+            ("service_id", "hour", "reports"),
             dialect,
         )
         breakdown_key = ("service_id", "minute", "problem", "country", "platform")
@@ -110,6 +115,12 @@ class SqlCounts(SqlBase):
                 self._add_breakdowns.execute_many(
                     connection, [(*key, n) for key, n in breakdowns.items()]
                 )
+            hours = _by_hour(
+                (service_id, minute, counts["reports"])
+                for (service_id, minute), counts in totals.items()
+            )
+            if hours:
+                self._add_hours.execute_many(connection, hours)
 
     def add_counts(
         self,
@@ -121,6 +132,9 @@ class SqlCounts(SqlBase):
                 connection, [(service_id, minute, n, 0, 0) for service_id, minute, n in totals]
             )
             self._add_breakdowns.execute_many(connection, list(breakdowns))
+            hours = _by_hour(totals)
+            if hours:
+                self._add_hours.execute_many(connection, hours)
 
     def claim_reporter_windows(
         self, claims: Sequence[WindowClaim], *, window: timedelta
@@ -317,12 +331,12 @@ class SqlCounts(SqlBase):
             return [(row[0], row[1], row[2]) for row in connection.execute(query)]
 
     def hourly_totals_all(self, *, since: datetime, until: datetime) -> dict[tuple[int, int], int]:
-        table = schema.minute_totals
-        hour = table.c.minute // MINUTES_PER_HOUR
-        query = (
-            select(table.c.service_id, hour.label("hour"), func.sum(table.c.reports))
-            .where(table.c.minute >= unix_minute(since), table.c.minute < unix_minute(until))
-            .group_by(table.c.service_id, hour)
+        """Whole hours: `since` and `until` are taken to the hours they fall in."""
+        table = schema.hour_totals
+        query = select(table.c.service_id, table.c.hour, table.c.reports).where(
+            table.c.hour >= unix_minute(since) // MINUTES_PER_HOUR,
+            table.c.hour < unix_minute(until) // MINUTES_PER_HOUR,
+            table.c.reports > 0,
         )
         with self._connection() as connection:
             return {(row[0], int(row[1])): int(row[2]) for row in connection.execute(query)}
@@ -374,6 +388,15 @@ _REPORT_COLUMNS = (
     "uncounted_reason",
     "comment",
 )
+
+
+def _by_hour(minutes: Iterable[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """(service, minute, reports) summed into (service, hour, reports), zeros left out."""
+    hours: Counter[tuple[int, int]] = Counter()
+    for service_id, minute, reports in minutes:
+        if reports:
+            hours[(service_id, minute // MINUTES_PER_HOUR)] += reports
+    return [(service_id, hour, n) for (service_id, hour), n in hours.items()]
 
 
 def _recent_counts_query() -> Any:

@@ -138,6 +138,16 @@ class SqlOperators(SqlBase):
             )
             .values(reports=totals.c.reports - 1)
         )
+        hours = schema.hour_totals
+        connection.execute(
+            update(hours)
+            .where(
+                hours.c.service_id == report.service_id,
+                hours.c.hour == minute // MINUTES_PER_HOUR,
+                hours.c.reports > 0,
+            )
+            .values(reports=hours.c.reports - 1)
+        )
         connection.execute(
             update(breakdowns)
             .where(
