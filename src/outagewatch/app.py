@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import numpy as np
 import redis.asyncio as redis
-from fastapi import FastAPI, HTTPException, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp
 
 from outagewatch import __version__, demo
@@ -49,8 +44,8 @@ from outagewatch.storage.records import RecentCounts
 from outagewatch.storage.sql import SqlStore, make_engine
 from outagewatch.web import accounts as account_pages
 from outagewatch.web import admin as admin_pages
+from outagewatch.web import errors, pages
 from outagewatch.web import operator as operator_pages
-from outagewatch.web import pages
 from outagewatch.web.rendering import STATIC_DIR, make_templates
 from outagewatch.web.security import SecurityHeaders
 
@@ -223,10 +218,7 @@ def build_site(
     # Outermost of our middleware, so a report meets as little code as possible on its way.
     app.add_middleware(ReportIntake, desk=lambda: app.state.desk, catalog=lambda: context.catalog)
     openapi.install(app)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    for unreachable in (OperationalError, InterfaceError, PoolTimeoutError):
-        app.add_exception_handler(unreachable, _database_unavailable)
+    errors.install(app)
     return app
 
 
@@ -384,65 +376,3 @@ def refresh_live_once(context: AppContext, hub: LiveHub) -> int:
         hour_start, hour_end = last_hour_span(now)
         watched |= set(context.store.totals_by_service(since=hour_start, until=hour_end))
     return hub.publish(read_updates(context.store, context.catalog.by_id, watched=watched, now=now))
-
-
-def _wants_json(request: Request) -> bool:
-    """API paths and machine formats (feeds, badges, data) answer errors in JSON."""
-    path = request.url.path
-    return path.startswith("/api/") or path.endswith((".json", ".atom", ".rss", ".svg", ".csv"))
-
-
-def _error_json(
-    status: int, message: str, headers: Mapping[str, str] | None = None
-) -> JSONResponse:
-    return JSONResponse(
-        {"error": {"status": status, "message": message}}, status_code=status, headers=headers
-    )
-
-
-async def _http_error(request: Request, error: Exception) -> Response:
-    assert isinstance(error, StarletteHTTPException)
-    message = str(error.detail) if error.detail else "Error"
-    if error.status_code == 404 and not isinstance(error, HTTPException):
-        message = "There is nothing at this address."
-    if _wants_json(request):
-        return _error_json(error.status_code, message, error.headers)
-    response: Response = request.app.state.templates.TemplateResponse(
-        request,
-        "error.html",
-        {
-            "site_name": request.app.state.context.settings.site_name,
-            "categories": [],
-            "status_code": error.status_code,
-            "message": message,
-        },
-        status_code=error.status_code,
-        headers=error.headers,
-    )
-    return response
-
-
-DATABASE_RETRY_SECONDS = 5
-
-
-async def _database_unavailable(request: Request, error: Exception) -> Response:
-    """The database cannot be reached (restarting, failing over): say so and when to retry,
-    rather than a 500; everything recovers by itself once it is back."""
-    log.warning("database unavailable for %s: %s", request.url.path, type(error).__name__)
-    return await _http_error(
-        request,
-        StarletteHTTPException(
-            503,
-            "The database is unavailable for a moment; try again in a few seconds.",
-            headers={"Retry-After": str(DATABASE_RETRY_SECONDS)},
-        ),
-    )
-
-
-async def _validation_error(request: Request, error: Exception) -> Response:
-    assert isinstance(error, RequestValidationError)
-    problems = "; ".join(
-        f"{'.'.join(str(part) for part in issue['loc'])}: {issue['msg']}"
-        for issue in error.errors()
-    )
-    return _error_json(422, f"Invalid request: {problems}")

@@ -124,6 +124,11 @@ def test_the_hourly_totals_follow_counted_hidden_and_added_reports(store: SqlSto
     expected = {(chat, hour): 2, (chat, hour + 1): 1, (chat, hour + 2): 9}
     expected[(chat, later_hour)] -= 1  # the hidden one no longer counts
     assert totals == {key: n for key, n in expected.items() if n}
+    # Bounds inside an hour take the whole hour: hourly counts have no minutes.
+    within = store.hourly_totals(
+        chat, since=T0 + timedelta(minutes=10), until=T0 + timedelta(minutes=20)
+    )
+    assert within == {hour: 2}
 
 
 def test_batches_add_up_in_the_same_minute(store: SqlStore) -> None:

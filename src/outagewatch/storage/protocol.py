@@ -194,7 +194,7 @@ class Store(NotifyStore, OfficialStore, OperatorStore, SignalStore, Protocol):
         ...
 
     def hourly_totals(self, service_id: int, *, since: datetime, until: datetime) -> dict[int, int]:
-        """Counted reports per hour in [since, until), keyed by Unix hour."""
+        """Counted reports per whole hour that overlaps [since, until), keyed by Unix hour."""
         ...
 
     def breakdown(
@@ -218,7 +218,7 @@ class Store(NotifyStore, OfficialStore, OperatorStore, SignalStore, Protocol):
         ...
 
     def hourly_totals_all(self, *, since: datetime, until: datetime) -> dict[tuple[int, int], int]:
-        """Counted reports per (service id, Unix hour) in range."""
+        """Counted reports per (service id, Unix hour), whole hours overlapping [since, until)."""
         ...
 
     def light_network_reports(

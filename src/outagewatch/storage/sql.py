@@ -21,6 +21,7 @@ from outagewatch.storage.records import (
 from outagewatch.storage.sql_base import make_engine, unix_minute
 from outagewatch.storage.sql_counts import SqlCounts
 from outagewatch.storage.sql_incidents import SqlIncidents
+from outagewatch.storage.sql_intake import SqlIntake
 from outagewatch.storage.sql_notify import SqlNotify
 from outagewatch.storage.sql_official import SqlOfficial
 from outagewatch.storage.sql_operators import SqlOperators
@@ -31,9 +32,10 @@ __all__ = ["SqlStore", "make_engine", "unix_minute"]
 HISTORY_STARTED_KEY = "history_started_at"
 
 
-class SqlStore(SqlCounts, SqlIncidents, SqlNotify, SqlOutbox, SqlOfficial, SqlOperators):
-    """Every Store method: counts (sql_counts.py), incidents (sql_incidents.py), accounts
-    and the outbox (sql_notify.py), and here the catalog, statuses and installation facts."""
+class SqlStore(SqlIntake, SqlCounts, SqlIncidents, SqlNotify, SqlOutbox, SqlOfficial, SqlOperators):
+    """Every Store method: intake (sql_intake.py), counts (sql_counts.py), incidents
+    (sql_incidents.py), accounts and the outbox (sql_notify.py, sql_outbox.py), official
+    status pages, operators, and here the catalog, statuses and installation facts."""
 
     # -- catalog ---------------------------------------------------------------------------
 
