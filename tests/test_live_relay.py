@@ -24,14 +24,10 @@ def _update(slug: str, hour: int, *, status: str = "ok") -> ServiceUpdate:
     return ServiceUpdate(slug, slug.title(), status, hour, hour)
 
 
-async def _until(condition: object, timeout: float = WAIT) -> bool:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():  # type: ignore[operator]
-        if loop.time() > deadline:
-            return False
-        await asyncio.sleep(0.02)  # yield to the relay's tasks; bounded by the deadline
-    return True
+async def _both_listening(relays: tuple[RedisRelay, ...], timeout: float = WAIT) -> None:
+    async with asyncio.timeout(timeout):
+        for relay in relays:
+            await relay.until_healthy()
 
 
 def test_a_report_on_one_node_reaches_the_viewers_of_another_and_survives_redis_going_away() -> (
@@ -56,7 +52,7 @@ def test_a_report_on_one_node_reaches_the_viewers_of_another_and_survives_redis_
         viewer = hub_b.subscribe("tiktok")
         listeners = [asyncio.create_task(node.listen_forever()) for node in (node_a, node_b)]
         try:
-            assert await _until(lambda: node_a.healthy and node_b.healthy)
+            await _both_listening((node_a, node_b))
 
             await node_a.publish([_update("tiktok", 7)])
             (received,) = await viewer.next(timeout=WAIT)
@@ -65,11 +61,11 @@ def test_a_report_on_one_node_reaches_the_viewers_of_another_and_survives_redis_
             assert hub_a.last("tiktok") is None  # A ignores its own message
 
             proxy.sever()
-            assert await _until(lambda: not node_b.healthy)
+            await asyncio.wait_for(node_b.until_healthy(False), WAIT)
             await node_a.publish([_update("tiktok", 8)])  # must not raise while Redis is gone
 
             proxy.restore()
-            assert await _until(lambda: node_a.healthy and node_b.healthy, timeout=30)
+            await _both_listening((node_a, node_b), timeout=30)
             await node_a.publish([_update("tiktok", 9)])
             (resumed,) = await viewer.next(timeout=WAIT)
             assert resumed.reports_this_hour == 9

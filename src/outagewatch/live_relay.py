@@ -59,8 +59,26 @@ class RedisRelay:
         self.hub = hub
         self.node = node or node_name()
         self.channel = channel
-        self.healthy = False  # subscribed and listening right now
         self.longest_retry_seconds = longest_retry_seconds
+        self._healthy = False
+        self._listened = False  # the last attempt subscribed before it failed
+        self._health_changed = asyncio.Event()
+
+    @property
+    def healthy(self) -> bool:
+        """Subscribed and listening right now."""
+        return self._healthy
+
+    def _set_healthy(self, healthy: bool) -> None:
+        if healthy != self._healthy:
+            self._healthy = healthy
+            self._health_changed.set()
+
+    async def until_healthy(self, healthy: bool = True) -> None:
+        """Return once the relay is (or, with False, is no longer) listening."""
+        while self._healthy != healthy:
+            self._health_changed.clear()
+            await self._health_changed.wait()
 
     async def publish(self, updates: Iterable[ServiceUpdate]) -> None:
         """Tell the other nodes; a Redis failure only costs them a fraction of a second."""
@@ -82,22 +100,28 @@ class RedisRelay:
         """Subscribe, hand others' updates to the hub; on any failure, back off and retry."""
         wait = FIRST_RETRY_SECONDS
         while True:
+            listened = False
             try:
                 await self._listen()
             except asyncio.CancelledError:
                 raise
             except (RedisError, OSError) as error:
-                if self.healthy or wait == FIRST_RETRY_SECONDS:
+                listened = self._listened
+                if listened or wait == FIRST_RETRY_SECONDS:
                     log.warning("live relay: Redis unreachable (%s); retrying", error)
-            self.healthy = False
+            self._set_healthy(False)
+            if listened:  # it had worked: the backoff starts over
+                wait = FIRST_RETRY_SECONDS
             await asyncio.sleep(wait)
             wait = min(self.longest_retry_seconds, wait * 2)
 
     async def _listen(self) -> None:
         pubsub = self.client.pubsub(ignore_subscribe_messages=True)
+        self._listened = False
         try:
             await pubsub.subscribe(self.channel)
-            self.healthy = True
+            self._listened = True
+            self._set_healthy(True)
             log.info("live relay: listening on %s", self.channel)
             while True:
                 message = await pubsub.get_message(timeout=5.0)
@@ -106,7 +130,7 @@ class RedisRelay:
                     continue
                 self._deliver(message.get("data"))
         finally:
-            self.healthy = False
+            self._set_healthy(False)
             with contextlib.suppress(RedisError, OSError):
                 await pubsub.aclose()  # type: ignore[no-untyped-call, unused-ignore]  # typed in redis 8
 
