@@ -14,7 +14,6 @@ is stored, and ends with the ratio ingest / bare.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -25,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 from loadgen import LoadResult, run_load  # noqa: E402
-from servers import bare_reference, free_port, scratch_database, start, stop  # noqa: E402
+from servers import bare_reference, scratch_database, site  # noqa: E402
 
 from outagewatch.storage import schema  # noqa: E402
 from outagewatch.storage.sql import make_engine  # noqa: E402
@@ -52,33 +51,18 @@ def _count_reports(database_url: str) -> int:
 def measure_ingest(
     options: argparse.Namespace, database_url: str, data_dir: Path
 ) -> tuple[LoadResult, int]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "OUTAGEWATCH_DATA_DIR": str(data_dir),
+    environment = {
         "OUTAGEWATCH_DATABASE_URL": database_url,
         "OUTAGEWATCH_SECRET_KEY": "ingest-benchmark-secret",
-        "OUTAGEWATCH_PORT": str(port),
-        "OUTAGEWATCH_TRUSTED_PROXIES": "127.0.0.1/32",
     }
-    command = [
-        sys.executable,
-        "-m",
-        "outagewatch",
-        "serve",
-        "--workers",
-        str(options.workers),
-        "--server",
-        options.server,
-    ]
-    url = f"http://127.0.0.1:{port}/api/v1/services/{SERVICE}/reports"
-    process = start(command, env, f"http://127.0.0.1:{port}/api/v1/categories")
-    try:
+    with site(
+        data_dir, server=options.server, workers=options.workers, environment=environment
+    ) as base:
+        url = f"{base}/api/v1/services/{SERVICE}/reports"
         run_load(url, BODY, seconds=1, connections=options.connections)  # warm-up
         before = _count_reports(database_url)
         result = run_load(url, BODY, seconds=options.seconds, connections=options.connections)
-    finally:
-        stop(process)
+    # Counted once the server has stopped: it commits what is queued before it exits.
     return result, _count_reports(database_url) - before
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import statistics
 import sys
 import tempfile
@@ -36,7 +35,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from ingest import _row  # noqa: E402
 from loadgen import LoadResult, run_load  # noqa: E402
-from servers import bare_reference, free_port, start, stop  # noqa: E402
+from servers import bare_reference, site  # noqa: E402
 
 SERVICE = "tiktok"
 STATUS_PATH = f"/api/v1/services/{SERVICE}/status"
@@ -70,32 +69,15 @@ def bare_server(options: argparse.Namespace) -> contextlib.AbstractContextManage
 
 @contextlib.contextmanager
 def site_server(options: argparse.Namespace, data_dir: Path) -> Iterator[str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "OUTAGEWATCH_DATA_DIR": str(data_dir),
-        "OUTAGEWATCH_PORT": str(port),
-        "OUTAGEWATCH_TRUSTED_PROXIES": "127.0.0.1/32",
+    environment = {
         "OUTAGEWATCH_RUN_DETECTION": "false",
         "OUTAGEWATCH_POLL_OFFICIAL_STATUS": "false",
     }
-    command = [
-        sys.executable,
-        "-m",
-        "outagewatch",
-        "serve",
-        "--workers",
-        str(options.workers),
-        "--server",
-        options.server,
-    ]
-    base = f"http://127.0.0.1:{port}"
-    process = start(command, env, f"{base}/api/v1/categories")
-    try:
+    with site(
+        data_dir, server=options.server, workers=options.workers, environment=environment
+    ) as base:
         _report_an_outage(base)
         yield base
-    finally:
-        stop(process)
 
 
 def _report_an_outage(base: str) -> None:

@@ -61,6 +61,30 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
+def site(
+    data_dir: Path, *, server: str, workers: int, environment: dict[str, str]
+) -> Iterator[str]:
+    """The real site as production runs it (`outagewatch serve`), on a free port behind a
+    trusted local proxy; its base URL once it answers."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "OUTAGEWATCH_DATA_DIR": str(data_dir),
+        "OUTAGEWATCH_PORT": str(port),
+        "OUTAGEWATCH_TRUSTED_PROXIES": "127.0.0.1/32",
+        **environment,
+    }
+    command = [sys.executable, "-m", "outagewatch", "serve", "--workers", str(workers)]
+    command += ["--server", server]
+    base = f"http://127.0.0.1:{port}"
+    process = start(command, env, f"{base}/api/v1/categories")
+    try:
+        yield base
+    finally:
+        stop(process)
+
+
+@contextlib.contextmanager
 def bare_reference(*, server: str, workers: int, path: str) -> Iterator[str]:
     """The bare ASGI app (bench/bare_app.py) on the same server program and workers; the
     URL of `path` on it (any path answers the same small JSON)."""
