@@ -147,14 +147,22 @@ def test_a_resolved_page_clears_the_status_and_keeps_the_statements(
 INCIDENTS_PATH = "/chat/api/v2/incidents.json"
 
 
-def test_an_incident_gone_from_the_summary_gets_its_resolution_from_the_incident_list(
+def _open_incident_then_a_clear_summary(
     store: SqlStore, server: StatusServer
-) -> None:
+) -> tuple[int, OfficialPoller]:
+    """An incident read while open; then the summary lists none (as once it is resolved)."""
     server.serve_fixture(SUMMARY_PATH, "statuspage_summary.json")
     chat = _with_pages(store, chat=f"{server.url}/chat")["chatapp"]
     poller = OfficialPoller(store, host_interval_seconds=0)
     _poll(poller, T0)
     server.serve_fixture(SUMMARY_PATH, "statuspage_resolved.json")
+    return chat, poller
+
+
+def test_an_incident_gone_from_the_summary_gets_its_resolution_from_the_incident_list(
+    store: SqlStore, server: StatusServer
+) -> None:
+    chat, poller = _open_incident_then_a_clear_summary(store, server)
     server.serve_fixture(INCIDENTS_PATH, "statuspage_incidents.json")
 
     resolved = _poll(poller, T0 + timedelta(minutes=30))
@@ -181,11 +189,7 @@ def test_an_incident_gone_from_the_summary_gets_its_resolution_from_the_incident
 def test_an_unreadable_incident_list_leaves_the_summary_read_and_is_tried_again(
     store: SqlStore, server: StatusServer
 ) -> None:
-    server.serve_fixture(SUMMARY_PATH, "statuspage_summary.json")
-    chat = _with_pages(store, chat=f"{server.url}/chat")["chatapp"]
-    poller = OfficialPoller(store, host_interval_seconds=0)
-    _poll(poller, T0)
-    server.serve_fixture(SUMMARY_PATH, "statuspage_resolved.json")  # no incidents.json yet
+    chat, poller = _open_incident_then_a_clear_summary(store, server)  # no incidents.json yet
 
     first = _poll(poller, T0 + timedelta(minutes=30))
     server.serve_fixture(INCIDENTS_PATH, "statuspage_incidents.json")
