@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -31,6 +32,7 @@ from outagewatch.live_relay import RedisRelay
 from outagewatch.notify.accounts import Accounts
 from outagewatch.notify.deliverer import deliver_forever
 from outagewatch.notify.wiring import Wakeup, build_deliverer
+from outagewatch.operations.ticks import TickRecord
 from outagewatch.reports.client import TrustedProxies
 from outagewatch.reports.geo import RegistryCountries
 from outagewatch.reports.identity import ReporterKeys
@@ -44,7 +46,7 @@ from outagewatch.storage.records import RecentCounts
 from outagewatch.storage.sql import SqlStore, make_engine
 from outagewatch.web import accounts as account_pages
 from outagewatch.web import admin as admin_pages
-from outagewatch.web import errors, pages
+from outagewatch.web import errors, health, pages
 from outagewatch.web import operator as operator_pages
 from outagewatch.web.rendering import STATIC_DIR, make_templates
 from outagewatch.web.security import SecurityHeaders
@@ -151,7 +153,7 @@ def build_site(
         delivery = _start_delivery(context) if settings.run_delivery else None
         leader = LeaderFlag()
         detector = (
-            asyncio.create_task(_detect(context, writer, leader), name="detector")
+            asyncio.create_task(_detect(context, writer, leader, app.state.ticks), name="detector")
             if settings.run_detection
             else None
         )
@@ -206,10 +208,12 @@ def build_site(
     app.state.hub = hub
     app.state.desk = None
     app.state.templates = make_templates()
+    app.state.ticks = TickRecord()
     app.include_router(v1.router)
     app.include_router(feeds.router)
     app.include_router(signals_api.router)
     app.include_router(pages.router)
+    app.include_router(health.router)
     app.include_router(account_pages.router)
     app.include_router(operator_pages.router)
     app.include_router(admin_pages.router)
@@ -312,7 +316,9 @@ async def _follow_catalog(context: AppContext, catalog: catalog_service.CatalogF
             log.exception("reading the catalog failed; retrying")
 
 
-async def _detect(context: AppContext, writer: GroupCommitWriter, leader: LeaderFlag) -> None:
+async def _detect(
+    context: AppContext, writer: GroupCommitWriter, leader: LeaderFlag, ticks: TickRecord
+) -> None:
     """The embedded worker: whichever process holds the host's lock runs the ticks (and, in
     demo mode, sends the simulated traffic)."""
     store = context.store
@@ -333,18 +339,24 @@ async def _detect(context: AppContext, writer: GroupCommitWriter, leader: Leader
     try:
         while True:
             leader.held = await asyncio.to_thread(try_to_lead, leadership)
+            ticks.lead(leader.held, now=context.clock.now())
             if leader.held:
                 if traffic is not None:
                     await _send_demo_traffic(context, traffic, writer)
                 if loop.time() >= next_tick:
                     next_tick = loop.time() + context.settings.detection_interval_seconds
                     try:
+                        started = time.perf_counter()
                         changes = await asyncio.to_thread(
                             monitor.tick, context.catalog, now=context.clock.now()
                         )
+                        ticks.completed(
+                            now=context.clock.now(), duration_seconds=time.perf_counter() - started
+                        )
                         if changes:
                             context.wake_delivery()  # their messages were just queued
-                    except Exception:
+                    except Exception as error:
+                        ticks.failed(error)
                         log.exception("detection tick failed; retrying")
             await asyncio.sleep(1.0 if traffic is not None else 0.5)
     finally:
