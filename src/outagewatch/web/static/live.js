@@ -89,6 +89,7 @@ function enableOneClickReports(form) {
     } finally {
       result.hidden = false;
       button.disabled = false;
+      result.focus(); // a disabled button drops focus to <body>; the answer is where to be
     }
   });
 }
@@ -122,7 +123,21 @@ function listenHome() {
   });
 }
 
+// "Report a problem" at the top and in the phone's dock: go to the buttons, ready to press.
+function enableReportShortcuts() {
+  for (const link of document.querySelectorAll("[data-report-now]")) {
+    link.addEventListener("click", (event) => {
+      const first = document.querySelector("#report-problems .problem-button");
+      if (!first) return;
+      event.preventDefault();
+      document.getElementById("report-problems").scrollIntoView({ block: "center" });
+      first.focus({ preventScroll: true });
+    });
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  enableReportShortcuts();
   if (document.querySelector("[data-live-home]")) listenHome();
   const head = document.querySelector("[data-live]");
   if (head) listen(head.dataset.live);
