@@ -86,7 +86,7 @@ def test_unknown_service_is_a_json_404(client: TestClient) -> None:
 def test_categories_list_their_problem_types(client: TestClient) -> None:
     categories = client.get("/api/v1/categories").json()
 
-    assert len(categories) == 25
+    assert len(categories) == 26
     social = next(c for c in categories if c["slug"] == "social-media")
     assert [p["slug"] for p in social["problems"]][:4] == [
         "messages",

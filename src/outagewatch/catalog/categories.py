@@ -75,6 +75,17 @@ EMAIL_DELIVERY = Problem("delivery", "Sending & receiving", "E-mails are not sen
 COURSES = Problem("courses", "Courses & assignments", "Courses, submissions or tests fail.")
 MATCHES = Problem("matches", "Matches & profiles", "Matches, profiles or swipes do not load.")
 PORTAL = Problem("portal", "Online services", "Online forms, filing or appointments fail.")
+TRADES = Problem(
+    "trades", "Trades not executing", "Orders are rejected, stay pending or are not filled."
+)
+QUOTES = Problem(
+    "quotes", "Quotes not updating", "Prices, charts or portfolio values are frozen or missing."
+)
+ACCOUNT_TRANSFERS = Problem(
+    "transfers",
+    "Deposits & transfers",
+    "Deposits, withdrawals or account transfers are delayed or fail.",
+)
 
 _CATEGORIES: tuple[tuple[str, str, tuple[Problem, ...]], ...] = (
     ("social-media", "Social Media", (MESSAGES, LOGIN, FEED, APP_ERRORS)),
@@ -86,6 +97,7 @@ _CATEGORIES: tuple[tuple[str, str, tuple[Problem, ...]], ...] = (
     ("banking", "Banking", (ONLINE_BANKING, MOBILE_APP, CARD_PAYMENTS, TRANSFERS, LOGIN)),
     ("payments", "Payments", (CHECKOUT, TRANSFERS, LOGIN, APP_ERRORS)),
     ("crypto", "Crypto", (TRADING, WITHDRAWALS, LOGIN, APP_ERRORS)),
+    ("investing", "Investing", (LOGIN, TRADES, QUOTES, ACCOUNT_TRANSFERS)),
     ("mobile-telecom", "Mobile & Telecom", (NO_SIGNAL, MOBILE_DATA, PHONE_CALLS)),
     ("internet-providers", "Internet Providers", (NO_INTERNET, SLOW_INTERNET, TV_PHONE)),
     ("cloud-hosting", "Cloud & Hosting", (API_ERRORS, DASHBOARD, PERFORMANCE)),
