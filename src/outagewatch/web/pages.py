@@ -27,7 +27,7 @@ from outagewatch.reports.service import RateLimitedError, ReportDesk
 from outagewatch.reports.summary import last_hour_span, region_shares, summarise
 from outagewatch.reports.writer import WriterUnavailableError
 from outagewatch.storage.records import Account
-from outagewatch.web import worldmap
+from outagewatch.web import presenters, worldmap
 from outagewatch.web.accounts import CHOICE_LABELS, choice_of
 from outagewatch.web.charts import hourly_chart
 from outagewatch.web.security import SESSION_COOKIE, same_origin
@@ -97,7 +97,7 @@ def home(request: Request) -> HTMLResponse:
         "home.html",
         with_problems=with_problems,
         most_reported=most_reported,
-        popular=context.catalog.popular(HOME_POPULAR),
+        popular=presenters.trouble_first(context.catalog.popular(HOME_POPULAR), statuses),
         category_sizes=category_sizes,
         service_count=len(context.catalog.services),
         regions=region_shares(countries),
@@ -126,12 +126,16 @@ def category_page(request: Request, slug: str) -> HTMLResponse:
     now = context.clock.now()
     hour_start, hour_end = last_hour_span(now)
     last_hour = context.store.totals_by_service(since=hour_start, until=hour_end)
+    statuses = context.store.statuses()
+    services = presenters.trouble_first(
+        context.catalog.in_category(slug), statuses, reports_last_hour=last_hour
+    )
     return _render(
         request,
         "category.html",
         category=category,
-        services=context.catalog.in_category(slug),
-        statuses=context.store.statuses(),
+        services=services,
+        statuses=statuses,
         last_hour=last_hour,
     )
 

@@ -94,6 +94,17 @@ function enableOneClickReports(form) {
   });
 }
 
+// "Most reported" stays a ranking as its counts change in place (a stable sort: ties keep
+// the server's order).
+function keepRankedInOrder(item, reports) {
+  if (!item || !item.parentElement) return;
+  item.dataset.hourReports = String(reports);
+  const list = item.parentElement;
+  const items = [...list.children];
+  const sorted = [...items].sort((a, b) => Number(b.dataset.hourReports) - Number(a.dataset.hourReports));
+  if (sorted.some((element, index) => element !== items[index])) list.append(...sorted);
+}
+
 // The home page: counts of the most reported services change in place; when a service's
 // status changes, the "Problems right now" and "Most reported" sections are fetched anew.
 function listenHome() {
@@ -105,6 +116,7 @@ function listenHome() {
     const count = document.querySelector(`[data-hour-count="${update.slug}"]`);
     if (count) {
       count.textContent = `${update.reports_this_hour.toLocaleString("en-US")} report${plural(update.reports_this_hour)}`;
+      keepRankedInOrder(count.closest("li"), update.reports_this_hour);
     }
     const row = document.querySelector(`#problems-section [data-row-slug="${update.slug}"]`);
     const shown = row ? row.dataset.rowStatus : "ok";

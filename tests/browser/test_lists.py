@@ -1,0 +1,67 @@
+"""Lists read in full on a desktop and a phone, and the live ranking stays a ranking."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from outagewatch.catalog.search import CatalogIndex
+from outagewatch.clock import FixedClock
+from outagewatch.incidents.monitor import Monitor
+from outagewatch.storage.sql import SqlStore
+from tests.browser.outage_site import DESKTOP, PHONE, serving
+from tests.helpers import add_reports
+
+
+@pytest.fixture
+def site(loaded_store: SqlStore, clock: FixedClock, tmp_path: Path) -> Iterator[str]:
+    with serving(loaded_store, clock, tmp_path) as url:
+        yield url
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+@pytest.mark.parametrize("category", ["banking", "social-media"])
+def test_category_pages_show_every_name_in_full(
+    site: str, chromium: object, size: dict[str, int], category: str
+) -> None:
+    from playwright.sync_api import Page
+
+    context = chromium.new_context(viewport=size)  # type: ignore[attr-defined]
+    page: Page = context.new_page()
+    page.goto(f"{site}/categories/{category}")
+
+    cut = page.eval_on_selector_all(
+        ".service-name",
+        "names => names.filter(n => n.scrollWidth > n.clientWidth + 1"
+        " || n.getBoundingClientRect().width < 40).map(n => n.textContent)",
+    )
+
+    assert cut == []
+    context.close()
+
+
+@pytest.mark.browser
+def test_most_reported_reorders_itself_as_counts_change_live(
+    site: str, loaded_store: SqlStore, clock: FixedClock, chromium: object
+) -> None:
+    from playwright.sync_api import Page, expect
+
+    now = clock.now()
+    add_reports(loaded_store, "signal", [now - timedelta(minutes=3)] * 5)
+    add_reports(loaded_store, "telegram", [now - timedelta(minutes=3)] * 4, tag="t")
+    context = chromium.new_context(viewport=DESKTOP)  # type: ignore[attr-defined]
+    page: Page = context.new_page()
+    page.goto(site)
+    ranked = page.locator("#most-reported-section li")
+    expect(ranked.first).to_contain_text("Signal")
+
+    add_reports(loaded_store, "telegram", [now - timedelta(seconds=5)] * 3, tag="u")
+    Monitor(loaded_store).tick(CatalogIndex(loaded_store.list_services()), now=now)
+
+    expect(ranked.first).to_contain_text("Telegram")
+    expect(ranked.nth(1)).to_contain_text("Signal")
+    context.close()
