@@ -221,6 +221,14 @@ class Store(NotifyStore, OfficialStore, OperatorStore, SignalStore, Protocol):
         """Counted reports per (service id, Unix hour), whole hours overlapping [since, until)."""
         ...
 
+    def record_data_gap(self, *, started_at: datetime, ended_at: datetime) -> None:
+        """Reports could not be received in [started_at, ended_at)."""
+        ...
+
+    def data_gaps(self, *, since: datetime, until: datetime) -> list[tuple[datetime, datetime]]:
+        """Periods without data that overlap [since, until), oldest first."""
+        ...
+
     def light_network_reports(
         self,
         service_ids: Sequence[int],

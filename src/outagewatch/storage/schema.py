@@ -126,6 +126,17 @@ hour_totals = Table(
     Index(None, "hour"),
 )
 
+# Periods in which reports could not be received (the database or the intake away), recorded
+# by the intake once it can write again: detection does not take them for calm minutes.
+data_gaps = Table(
+    "data_gaps",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("ended_at", UtcDateTime(), nullable=False),
+    Index(None, "ended_at"),
+)
+
 # The same counts broken down; '' stands for "not known" so the key has no NULLs.
 minute_breakdowns = Table(
     "minute_breakdowns",

@@ -160,6 +160,21 @@ class SqlCounts(SqlBase):
         with self._connection() as connection:
             return {(row[0], int(row[1])): int(row[2]) for row in connection.execute(query)}
 
+    def record_data_gap(self, *, started_at: datetime, ended_at: datetime) -> None:
+        statement = schema.data_gaps.insert().values(started_at=started_at, ended_at=ended_at)
+        with self._connection(writes=True) as connection:
+            connection.execute(statement)
+
+    def data_gaps(self, *, since: datetime, until: datetime) -> list[tuple[datetime, datetime]]:
+        table = schema.data_gaps
+        query = (
+            select(table.c.started_at, table.c.ended_at)
+            .where(table.c.ended_at > since, table.c.started_at < until)
+            .order_by(table.c.started_at)
+        )
+        with self._connection() as connection:
+            return [(row[0], row[1]) for row in connection.execute(query)]
+
     def light_network_reports(
         self,
         service_ids: Sequence[int],
