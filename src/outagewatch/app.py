@@ -46,7 +46,7 @@ from outagewatch.storage.records import RecentCounts
 from outagewatch.storage.sql import SqlStore, make_engine
 from outagewatch.web import accounts as account_pages
 from outagewatch.web import admin as admin_pages
-from outagewatch.web import errors, health, pages
+from outagewatch.web import errors, health, pages, seo, structured_data
 from outagewatch.web import operator as operator_pages
 from outagewatch.web.rendering import STATIC_DIR, make_templates
 from outagewatch.web.security import SecurityHeaders
@@ -208,12 +208,16 @@ def build_site(
     app.state.hub = hub
     app.state.desk = None
     app.state.templates = make_templates()
+    structured_data.install(
+        app.state.templates.env, public_url=settings.public_url, site_name=settings.site_name
+    )
     app.state.ticks = TickRecord()
     app.include_router(v1.router)
     app.include_router(feeds.router)
     app.include_router(signals_api.router)
     app.include_router(pages.router)
     app.include_router(health.router)
+    app.include_router(seo.router)
     app.include_router(account_pages.router)
     app.include_router(operator_pages.router)
     app.include_router(admin_pages.router)

@@ -153,7 +153,13 @@ def _resource_urls(page: str) -> str:
     import re
 
     sources = re.findall(r'src="([^"]+)"', page)
-    sheets = re.findall(r'<link[^>]+href="([^"]+)"', page)
+    # A canonical or alternate link names an address and loads nothing; other links load.
+    loading = [
+        tag
+        for tag in re.findall(r"<link[^>]+>", page)
+        if not re.search(r'rel="(canonical|alternate)"', tag)
+    ]
+    sheets = [href for tag in loading for href in re.findall(r'href="([^"]+)"', tag)]
     return " ".join(sources + sheets)
 
 

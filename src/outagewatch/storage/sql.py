@@ -26,13 +26,23 @@ from outagewatch.storage.sql_notify import SqlNotify
 from outagewatch.storage.sql_official import SqlOfficial
 from outagewatch.storage.sql_operators import SqlOperators
 from outagewatch.storage.sql_outbox import SqlOutbox
+from outagewatch.storage.sql_pages import SqlPageDates
 
 __all__ = ["SqlStore", "make_engine", "unix_minute"]
 
 HISTORY_STARTED_KEY = "history_started_at"
 
 
-class SqlStore(SqlIntake, SqlCounts, SqlIncidents, SqlNotify, SqlOutbox, SqlOfficial, SqlOperators):
+class SqlStore(
+    SqlIntake,
+    SqlCounts,
+    SqlIncidents,
+    SqlNotify,
+    SqlOutbox,
+    SqlOfficial,
+    SqlOperators,
+    SqlPageDates,
+):
     """Every Store method: intake (sql_intake.py), counts (sql_counts.py), incidents
     (sql_incidents.py), accounts and the outbox (sql_notify.py, sql_outbox.py), official
     status pages, operators, and here the catalog, statuses and installation facts."""
