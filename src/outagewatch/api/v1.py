@@ -14,6 +14,7 @@ from outagewatch.context import AppContext
 from outagewatch.detection.status import status_label
 from outagewatch.incidents import reading
 from outagewatch.reports.summary import summarise
+from outagewatch.reports.visitor import visitor_country
 from outagewatch.storage.records import Incident, ServiceStatus
 
 router = APIRouter(prefix="/api/v1", tags=["v1"])
@@ -72,12 +73,25 @@ def list_services(
     limit: Annotated[int, Query(ge=1, le=2000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> schemas.ServiceList:
-    """Services matching a search and/or a category, best match (or most popular) first."""
+    """Services matching a search and/or a category: best match first, forgiving typos and
+    the words around a name ("is tiktok down"); among equal matches, services with problems
+    now, then those of the caller's country (from its address, not stored), then the most
+    popular. Without a search, the most popular first."""
     context = _context(request)
     if category is not None and category not in CATEGORY_BY_SLUG:
         raise HTTPException(422, f"Unknown category {category!r}; see /api/v1/categories.")
-    matches = context.catalog.search(q, category=category, limit=len(context.catalog.services))
     statuses = context.store.statuses()
+    matches = context.catalog.search(
+        q,
+        category=category,
+        limit=len(context.catalog.services),
+        statuses={service_id: status.status for service_id, status in statuses.items()},
+        country=visitor_country(
+            getattr(request.app.state, "desk", None),
+            peer=request.client.host if request.client else None,
+            forwarded_for=request.headers.get("x-forwarded-for"),
+        ),
+    )
     page = matches[offset : offset + limit]
     return schemas.ServiceList(
         total=len(matches), items=[_brief(service, statuses) for service in page]

@@ -14,6 +14,7 @@ import yaml
 
 from outagewatch.catalog.categories import CATEGORY_BY_SLUG
 from outagewatch.catalog.model import Service
+from outagewatch.catalog.search import search_term_problems, search_terms
 
 DATA_DIR = Path(__file__).parent / "data"
 ICONS_DIR = Path(__file__).parent.parent / "web" / "static" / "icons"
@@ -111,9 +112,14 @@ def _entry_problems(entry: Mapping[str, Any], where: str) -> Iterable[str]:
 
 
 def find_problems(
-    entries: list[dict[str, Any]], icons: Mapping[str, Mapping[str, Any]], icons_dir: Path
+    entries: list[dict[str, Any]],
+    icons: Mapping[str, Mapping[str, Any]],
+    icons_dir: Path,
+    *,
+    terms: Mapping[str, tuple[str, ...]] | None = None,
 ) -> list[str]:
-    """Every reason the catalog is not valid; an empty list means it is."""
+    """Every reason the catalog is not valid; an empty list means it is. `terms` are the
+    search terms to check against the entries (None: the shipped search_terms.yaml)."""
     problems: list[str] = []
     for index, entry in enumerate(entries):
         if not isinstance(entry, dict):
@@ -135,6 +141,7 @@ def find_problems(
         icon = icons.get(slug) if isinstance(slug, str) else None
         if icon is None or not (icons_dir / str(icon.get("file"))).is_file():
             problems.append(f"{slug}: no icon file (run scripts/build_icons.py)")
+    problems.extend(search_term_problems(valid, search_terms() if terms is None else terms))
     return problems
 
 

@@ -1,50 +1,95 @@
-"""In-memory catalog search: small enough (thousands of names) to rank in Python per query."""
+"""In-memory catalog search: small enough (thousands of names) to rank in Python per query.
+
+Results are ranked by how well the query names a service (catalog.matching), then, among
+equally good matches, services with problems now first, those of the visitor's country
+next, then the most popular. The page search and /api/v1/services?q= both ask `lookup`.
+"""
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
+import yaml
+
+from outagewatch.catalog.matching import BRAND, EXACT, NameTable, names_of
+from outagewatch.catalog.matching import normalise as normalise
 from outagewatch.catalog.model import Service
 
-_NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]+")
+SEARCH_TERMS_FILE = Path(__file__).parent / "data" / "search_terms.yaml"
+
+# How a current status orders equal matches: a major outage first, then possible problems.
+_STATUS_ORDER = {"major": 0, "possible": 1}
 
 
-def normalise(text: str) -> str:
-    """Lowercase ASCII words: 'Société Générale' and 'societe generale' compare equal."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    ascii_text = decomposed.encode("ascii", "ignore").decode("ascii").lower()
-    return _NOT_ALPHANUMERIC.sub(" ", ascii_text).strip()
+@cache
+def search_terms(path: Path = SEARCH_TERMS_FILE) -> dict[str, tuple[str, ...]]:
+    """Words people search for that are not a service's name: devices and shorthands
+    ("ps5" is PlayStation Network). Slug -> its terms, from data/search_terms.yaml."""
+    loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    terms: dict[str, list[str]] = {}
+    for term, slug in loaded.items():
+        terms.setdefault(str(slug), []).append(str(term))
+    return {slug: tuple(words) for slug, words in terms.items()}
+
+
+def search_term_problems(
+    entries: Iterable[Mapping[str, object]], terms: Mapping[str, tuple[str, ...]]
+) -> Iterator[str]:
+    """Search terms naming a service that does not exist, or naming another one already."""
+    owners: dict[str, str] = {}
+    for entry in entries:
+        slug = str(entry.get("slug"))
+        raw_aliases = entry.get("aliases")
+        aliases = raw_aliases if isinstance(raw_aliases, list) else []
+        for name in (entry.get("name"), slug.replace("-", " "), *aliases):
+            owners.setdefault(normalise(str(name)), slug)
+    for slug, words in terms.items():
+        if slug not in owners.values():
+            yield f"search_terms.yaml: {slug!r} is not a service"
+        for term in words:
+            owner = owners.get(normalise(term))
+            if owner is not None and owner != slug:
+                yield f"search_terms.yaml: {term!r} already names {owner}, not {slug}"
 
 
 @dataclass(frozen=True, slots=True)
-class _Entry:
-    service: Service
-    names: tuple[str, ...]  # normalised name, aliases and slug
-    compact: tuple[str, ...]  # the same without spaces, so "whats app" finds "WhatsApp"
+class SearchAnswer:
+    results: list[Service]  # best first
+    exact: Service | None  # the one service the query names, to open directly
+    choices: bool  # several services share the brand the query names: let the visitor pick
 
 
 class CatalogIndex:
     """Lookup by slug, listing by category, and ranked search over names and aliases."""
 
-    def __init__(self, services: Iterable[Service]) -> None:
+    def __init__(
+        self,
+        services: Iterable[Service],
+        *,
+        terms: Mapping[str, tuple[str, ...]] | None = None,
+    ) -> None:
         ordered = sorted(services, key=lambda s: (-s.popularity, s.name.lower()))
         self.services: tuple[Service, ...] = tuple(ordered)
         self.by_slug: dict[str, Service] = {service.slug: service for service in ordered}
         self.by_id: dict[int, Service] = {s.id: s for s in ordered if s.id is not None}
-        self._entries = [self._entry(service) for service in ordered]
-
-    @staticmethod
-    def _entry(service: Service) -> _Entry:
-        names = tuple(
-            dict.fromkeys(
-                normalise(name)
-                for name in (service.name, *service.aliases, service.slug.replace("-", " "))
+        extra = search_terms() if terms is None else terms
+        self._names = NameTable(
+            name
+            for position, service in enumerate(ordered)
+            for name in names_of(
+                position,
+                own=(service.name, service.slug.replace("-", " ")),
+                others=(*service.aliases, *extra.get(service.slug, ())),
             )
         )
-        return _Entry(service, names, tuple(name.replace(" ", "") for name in names))
+
+    @property
+    def name_count(self) -> int:
+        """Names, aliases and search terms searched, each once per service."""
+        return len(self._names.names)
 
     def in_category(self, category: str) -> list[Service]:
         return [service for service in self.services if service.category == category]
@@ -65,44 +110,61 @@ class CatalogIndex:
         return [self.by_slug[slug] for slug in service.related if slug in self.by_slug]
 
     def exact_match(self, query: str) -> Service | None:
-        """The one service whose name, alias or slug is exactly the query, if only one is."""
-        wanted = normalise(query)
-        wanted_compact = wanted.replace(" ", "")
-        matches = [
-            entry.service
-            for entry in self._entries
-            if wanted and (wanted in entry.names or wanted_compact in entry.compact)
-        ]
-        return matches[0] if len(matches) == 1 else None
+        """The one service the query names exactly, if it names one and no shared brand."""
+        return self.lookup(query).exact
 
-    def search(self, query: str, *, category: str | None = None, limit: int = 50) -> list[Service]:
-        """Services whose name or alias matches, best first: exact, then prefix, then substring.
+    def search(
+        self,
+        query: str,
+        *,
+        category: str | None = None,
+        limit: int = 50,
+        statuses: Mapping[int, str] | None = None,
+        country: str | None = None,
+    ) -> list[Service]:
+        """Services matching the query, best first (see `lookup`)."""
+        return self.lookup(
+            query, category=category, limit=limit, statuses=statuses, country=country
+        ).results
 
-        Within a rank, more popular services come first (the index is already in that order).
-        """
-        wanted = normalise(query)
-        if not wanted:
+    def lookup(
+        self,
+        query: str,
+        *,
+        category: str | None = None,
+        limit: int = 50,
+        statuses: Mapping[int, str] | None = None,
+        country: str | None = None,
+    ) -> SearchAnswer:
+        """Services matching the query: best match first; among equal matches, those with
+        problems now (`statuses`: service id -> status word), then those serving `country`
+        (the visitor's, never stored), then the most popular. An empty query lists the most
+        popular services."""
+        if not normalise(query):
             pool = self.services if category is None else self.in_category(category)
-            return list(pool[:limit])
-        wanted_compact = wanted.replace(" ", "")
-        ranked: list[tuple[int, int, Service]] = []
-        for position, entry in enumerate(self._entries):
-            if category is not None and entry.service.category != category:
-                continue
-            rank = self._rank(entry, wanted, wanted_compact)
-            if rank is not None:
-                ranked.append((rank, position, entry.service))
-        ranked.sort(key=lambda item: (item[0], item[1]))
-        return [service for _, _, service in ranked[:limit]]
+            return SearchAnswer(list(pool[:limit]), exact=None, choices=False)
+        qualities = self._names.qualities(query)
+        statuses = statuses or {}
 
-    @staticmethod
-    def _rank(entry: _Entry, wanted: str, wanted_compact: str) -> int | None:
-        if wanted in entry.names or wanted_compact in entry.compact:
-            return 0
-        if any(name.startswith(wanted) for name in entry.names):
-            return 1
-        if any(f" {wanted}" in f" {name}" for name in entry.names):
-            return 2  # a word of the name starts with the query
-        if any(wanted_compact in name for name in entry.compact):
-            return 3
-        return None
+        def order(position: int) -> tuple[int, int, bool, int]:
+            service = self.services[position]
+            trouble = _STATUS_ORDER.get(statuses.get(service.id or -1, "ok"), 2)
+            elsewhere = bool(country and service.countries and country not in service.countries)
+            return (-qualities[position], trouble, elsewhere, position)
+
+        positions = sorted(
+            (
+                position
+                for position in qualities
+                if category is None or self.services[position].category == category
+            ),
+            key=order,
+        )
+        best = [p for p in positions if qualities[p] == EXACT]
+        shared = [p for p in positions if qualities[p] == BRAND]
+        exact = self.services[best[0]] if len(best) == 1 else None
+        return SearchAnswer(
+            results=[self.services[position] for position in positions[:limit]],
+            exact=exact,
+            choices=exact is None and not best and len(shared) > 1,
+        )

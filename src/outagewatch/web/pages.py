@@ -23,13 +23,15 @@ from outagewatch.incidents import reading, timeline
 from outagewatch.reports import intake
 from outagewatch.reports.client import UNKNOWN_PEER
 from outagewatch.reports.platforms import PLATFORMS
+from outagewatch.reports.recent import recent_activity
 from outagewatch.reports.service import RateLimitedError, ReportDesk
 from outagewatch.reports.summary import last_hour_span, region_shares, summarise
+from outagewatch.reports.visitor import visitor_country
 from outagewatch.reports.writer import WriterUnavailableError
 from outagewatch.storage.records import Account
 from outagewatch.web import presenters, worldmap
 from outagewatch.web.accounts import CHOICE_LABELS, choice_of
-from outagewatch.web.charts import hourly_chart
+from outagewatch.web.charts import hourly_chart, recent_chart
 from outagewatch.web.security import SESSION_COOKIE, same_origin
 from outagewatch.web.worldmap import render_world_map
 
@@ -109,12 +111,33 @@ def home(request: Request) -> HTMLResponse:
 def search(request: Request, q: str = "") -> Response:
     context = _context(request)
     query = q.strip()[:100]
-    exact = context.catalog.exact_match(query) if query else None
-    if exact is not None:
-        return RedirectResponse(f"/services/{exact.slug}", status_code=303)
-    results = context.catalog.search(query, limit=SEARCH_LIMIT) if query else []
+    if not query:
+        return _render(request, "search.html", query=query, results=[], choices=False)
     statuses = context.store.statuses()
-    return _render(request, "search.html", query=query, results=results, statuses=statuses)
+    answer = context.catalog.lookup(
+        query,
+        limit=SEARCH_LIMIT,
+        statuses={service_id: status.status for service_id, status in statuses.items()},
+        country=_visitor_country(request),
+    )
+    if answer.exact is not None:
+        return RedirectResponse(f"/services/{answer.exact.slug}", status_code=303)
+    return _render(
+        request,
+        "search.html",
+        query=query,
+        results=answer.results,
+        choices=answer.choices,
+        statuses=statuses,
+    )
+
+
+def _visitor_country(request: Request) -> str | None:
+    return visitor_country(
+        getattr(request.app.state, "desk", None),
+        peer=request.client.host if request.client else None,
+        forwarded_for=request.headers.get("x-forwarded-for"),
+    )
 
 
 @router.get("/categories/{slug}", response_class=HTMLResponse)
@@ -191,8 +214,18 @@ def service_page_values(
     uncounted = context.store.uncounted_totals(
         service.id or 0, since=now - timedelta(hours=24), until=now + timedelta(minutes=1)
     )
+    recent = recent_activity(
+        context.store, service=service, now=now, usual_per_hour=summary.hours[-1].usual
+    )
     chart = hourly_chart(
-        summary.hours, title=f"{service.name} reports per hour over the last 24 hours"
+        summary.hours,
+        title=f"{service.name} reports per hour over the last 24 hours",
+        hour_so_far=recent.hour_so_far,
+    )
+    last_hour_chart = recent_chart(
+        recent.slots,
+        usual_per_slot=recent.usual_per_slot,
+        title=f"{service.name} reports per five minutes over the last hour",
     )
     statuses = context.store.statuses()
     official = context.store.official_status(service.id or 0)
@@ -211,6 +244,8 @@ def service_page_values(
         "category": CATEGORY_BY_SLUG[service.category],
         "summary": summary,
         "chart": Markup(chart),  # noqa: S704 - our own code escapes all text  # nosec B704
+        "recent": recent,
+        "last_hour_chart": Markup(last_hour_chart),  # noqa: S704  # nosec B704
         "world_map": Markup(  # noqa: S704 - our own code escapes all text  # nosec B704
             render_world_map(
                 summary.countries,
