@@ -46,7 +46,12 @@ def free_port() -> int:
 
 
 def start_server(
-    data_dir: Path, *, workers: int = 1, port: int | None = None, **environment: str
+    data_dir: Path,
+    *,
+    workers: int = 1,
+    port: int | None = None,
+    program: str = "uvicorn",
+    **environment: str,
 ) -> ServerProcess:
     port = port or free_port()
     env = {
@@ -60,7 +65,10 @@ def start_server(
     }
     if "OUTAGEWATCH_DATABASE_URL" not in environment:
         env.pop("OUTAGEWATCH_DATABASE_URL", None)  # the embedded SQLite file in data_dir
-    command = [sys.executable, "-m", "outagewatch", "serve", "--workers", str(workers)]
+    command = [
+        *(sys.executable, "-m", "outagewatch", "serve"),
+        *("--workers", str(workers), "--server", program),
+    ]
     process = subprocess.Popen(command, env=env, start_new_session=True)
     server = ServerProcess(f"http://127.0.0.1:{port}", process, data_dir)
     try:

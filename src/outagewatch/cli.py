@@ -114,6 +114,8 @@ def serve(
             # Live streams never end by themselves; without this a shutdown waits for every
             # viewer to leave. Acknowledged reports are committed already, so nothing is lost.
             workers_kill_timeout=GRACEFUL_SHUTDOWN_SECONDS,
+            # Granian leaves proxy headers alone unless wrapped in its proxy middleware,
+            # which we do not use: TRUSTED_PROXIES is the only authority (reports/client.py).
         ).serve()
     else:
         import uvicorn
@@ -127,6 +129,10 @@ def serve(
             log_level="info",
             access_log=False,
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            # Left on, uvicorn would believe X-Forwarded-For from 127.0.0.1 whatever
+            # TRUSTED_PROXIES says: one local machine could pose as a thousand networks.
+            # Our code reads the header itself, from configured proxies only.
+            proxy_headers=False,
         )
 
 

@@ -48,7 +48,10 @@ class ReportDesk:
 
     async def check_rate(self, sender: Sender) -> None:
         """Raise RateLimitedError when the sender's network has used up its reports."""
-        wait = await self.limiter.acquire(sender.network, now=self.clock.now().timestamp())
+        now = self.clock.now()
+        # Keyed like the stored reports: Redis then holds no network in the clear.
+        network_key = self.keys.network_key(network=sender.network, now=now)
+        wait = await self.limiter.acquire(network_key, now=now.timestamp())
         if wait > 0:
             raise RateLimitedError(wait)
 
