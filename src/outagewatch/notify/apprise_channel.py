@@ -4,26 +4,56 @@ from __future__ import annotations
 
 import apprise
 
+from outagewatch.notify import outbound_guard
 from outagewatch.notify.protocol import DeliveryError, Destination, Notification
 from outagewatch.notify.webhook import check_public_host
 
-# Schemes whose host the subscriber chooses; the others reach their service's fixed public API.
-USER_CHOSEN_HOST_SCHEMES = frozenset(
-    {
-        "json",
-        "jsons",
-        "xml",
-        "xmls",
-        "form",
-        "forms",
-        "ntfy",
-        "ntfys",
-        "matrix",
-        "matrixs",
-        "gotify",
-        "gotifys",
-    }
-)
+# Apprise 2.3 knows 189 services. A URL is delivered only if its scheme is in one of these
+# lists (tests/security/test_apprise_schemes.py fails when Apprise adds one we have not sorted).
+#
+# Services at their own fixed public address: the URL holds tokens, not a host.
+# fmt: off
+FIXED_HOST_SCHEMES = frozenset({
+    "46elks", "acs", "aprs", "atalk", "awswhatsapp", "azure", "bale", "bluesky", "brevo", "bsky",
+    "bulksms", "bulkvs", "burstsms", "chanify", "clickatell", "clicksend", "cliq", "cm", "d7sms",
+    "dapnet", "dingtalk", "discord", "dot", "eight00com", "elks", "exotel", "fcm", "feishu",
+    "firehydrant", "flock", "freemobile", "gchat", "gio", "github", "groundmail", "groupme",
+    "guilded", "gupshup", "httpsms", "ifttt", "ilert", "incidentio", "instagram", "jira", "join",
+    "kakao", "kakaotalk", "kaleyra", "kavenegar", "klr", "kook", "kudosity", "kumulos", "lark",
+    "lauther", "lfg", "line", "mailersend", "mobilemessage", "mobilemsg", "msg91", "msgbird",
+    "nexmo", "nostr", "notifiarr", "notifyapp", "notifyre", "o365", "octopush", "onesignal",
+    "opsgenie", "pagerduty", "pagertree", "pbul", "pingram", "plivo", "postmark", "pover",
+    "prowl", "psafer", "psafers", "push", "pushed", "pushme", "pushplus", "pushward", "pushy",
+    "qq", "reddit", "resend", "revolt", "ringc", "ryver", "schan", "sendgrid", "serwersms", "ses",
+    "seven", "sfr", "signalgrid", "signl4", "simplepush", "sinch", "slack", "smsc", "smsmanager",
+    "smsmgr", "smstunnel", "sns", "spike", "splunk", "spugpush", "spush", "squadcast",
+    "stackfield", "strmlabs", "telesign", "telnyx", "tgram", "threema", "tweet", "twilio",
+    "twist", "twitter", "vapid", "viber", "victorops", "voipms", "vonage", "webex", "wecom",
+    "wecombot", "whapi", "whatsapp", "wpush", "wxpusher", "wxteams", "x", "youlmk", "zalo",
+    "zcliq", "zohocliq", "zoom", "zulip",
+})
+# fmt: on
+# Services at a host the subscriber names, reached through requests or smtplib: both resolve
+# through socket.getaddrinfo, where outbound_guard checks and pins every address.
+# fmt: off
+PINNED_USER_HOST_SCHEMES = frozenset({
+    "apprise", "apprises", "bark", "barks", "betterstack", "deltachat", "deltachats", "emby",
+    "embys", "enigma2", "enigma2s", "evolution", "evolutions", "flowtriq", "flowtriqs", "fluxer",
+    "fluxers", "form", "forms", "goalert", "goalerts", "gorush", "gorushs", "gotify", "gotifys",
+    "hassio", "hassios", "humhub", "humhubs", "infobip", "jellyfin", "jellyfins", "json", "jsons",
+    "kodi", "kodis", "lametric", "lametrics", "mailgun", "mailto", "mailtos", "mastodon",
+    "mastodons", "matrix", "matrixs", "misskey", "misskeys", "mmost", "mmosts", "nctalk",
+    "nctalks", "ncloud", "nclouds", "notica", "noticas", "notifico", "notificos", "ntfy", "ntfys",
+    "onebot", "onebots", "opsimate", "opsimates", "parsep", "parseps", "pinglet", "pinglets",
+    "pjet", "pjets", "pushdeer", "pushdeers", "rocket", "rockets", "sendpulse", "session",
+    "sessions", "signal", "signals", "smseagle", "smseagles", "smtp2go", "sogs", "sparkpost",
+    "synology", "synologys", "toot", "toots", "trigv", "trigvs", "wechat", "workflow",
+    "workflows", "xbmc", "xbmcs", "xml", "xmls", "xmatters",
+})
+# fmt: on
+# Everything else connects some other way (UDP syslog, IRC, XMPP, MQTT, AMQP, SMPP, Growl,
+# desktop notifications on the server itself), where no check can pin the address: refused
+# unless OUTAGEWATCH_ALLOW_PRIVATE_WEBHOOKS says this installation trusts its subscribers.
 # In these modes the URL's host field holds a topic or token for a hosted service
 # (ntfy.sh, t2bot.io), so there is no host of the subscriber's choosing to check.
 HOSTED_SERVICE_MODES = frozenset({"cloud", "t2bot"})
@@ -52,11 +82,12 @@ class AppriseNotifier:
         services = _single_service(destination.address)
         if services is None:
             raise DeliveryError("not a valid Apprise URL", permanent=True)
-        if not self._allow_private:
+        if self._allow_private:
+            result = await self._notify(services, notification)
+        else:
             await self._keep_off_private_networks(destination.address, services)
-        result = await services.async_notify(
-            body=notification.text, title=notification.subject, timeout=self._timeout_seconds
-        )
+            with outbound_guard.public_only():
+                result = await self._notify(services, notification)
         with result:  # releases the log files Apprise may keep for a large result
             if result:
                 return
@@ -65,15 +96,28 @@ class AppriseNotifier:
             reason = problems[-1] if problems else result.status.name.lower()
         raise DeliveryError(f"Apprise could not deliver: {reason}", permanent=False)
 
+    async def _notify(
+        self, services: apprise.Apprise, notification: Notification
+    ) -> apprise.AppriseResult:
+        return await services.async_notify(
+            body=notification.text, title=notification.subject, timeout=self._timeout_seconds
+        )
+
     async def _keep_off_private_networks(self, url: str, services: apprise.Apprise) -> None:
         service = services[0]
         # A redirect could lead past the address check to a private host.
         service.redirects = False
         scheme = url.partition("://")[0].lower()
-        if scheme not in USER_CHOSEN_HOST_SCHEMES:
+        if scheme in FIXED_HOST_SCHEMES:
             return
+        if scheme not in PINNED_USER_HOST_SCHEMES:
+            raise DeliveryError(
+                f"{scheme}:// URLs cannot be checked for private addresses on this server",
+                permanent=True,
+            )
         if getattr(service, "mode", None) in HOSTED_SERVICE_MODES:
             return
-        # The plugin's own parse of the host is the one it connects to; IPv6 keeps brackets.
+        # Checked before sending for a clear, permanent error; the guard then pins what the
+        # plugin resolves itself. The plugin's own parse of the host; IPv6 keeps brackets.
         host = str(service.host).strip("[]")
         await check_public_host(host, allow_private=False)
