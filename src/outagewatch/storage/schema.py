@@ -161,6 +161,17 @@ reporter_windows = Table(
     Column("claim", BigInteger, nullable=False),
 )
 
+# Distinct reporters per network, service and fixed window (its start in Unix seconds): the
+# n-th counts only when n is a power of two, so a network weighs log2 of its reporters.
+network_windows = Table(
+    "network_windows",
+    metadata,
+    Column("service_id", ForeignKey("services.id"), primary_key=True),
+    Column("network_key", String(64), primary_key=True),
+    Column("window_start", BigInteger, primary_key=True, index=True),
+    Column("reporters", Integer, nullable=False),
+)
+
 service_status = Table(
     "service_status",
     metadata,
