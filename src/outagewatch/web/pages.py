@@ -25,12 +25,12 @@ from outagewatch.reports.client import UNKNOWN_PEER
 from outagewatch.reports.platforms import PLATFORMS
 from outagewatch.reports.service import RateLimitedError, ReportDesk
 from outagewatch.reports.summary import last_hour_span, region_shares, summarise
-from outagewatch.reports.visitor import visitor_country
 from outagewatch.reports.writer import WriterUnavailableError
 from outagewatch.storage.records import Account
 from outagewatch.web import presenters, worldmap
 from outagewatch.web.accounts import CHOICE_LABELS, choice_of
 from outagewatch.web.charts import hourly_chart
+from outagewatch.web.headlines import for_incident
 from outagewatch.web.security import SESSION_COOKIE, same_origin
 from outagewatch.web.worldmap import render_world_map
 
@@ -110,33 +110,12 @@ def home(request: Request) -> HTMLResponse:
 def search(request: Request, q: str = "") -> Response:
     context = _context(request)
     query = q.strip()[:100]
-    if not query:
-        return _render(request, "search.html", query=query, results=[], choices=False)
+    exact = context.catalog.exact_match(query) if query else None
+    if exact is not None:
+        return RedirectResponse(f"/services/{exact.slug}", status_code=303)
+    results = context.catalog.search(query, limit=SEARCH_LIMIT) if query else []
     statuses = context.store.statuses()
-    answer = context.catalog.lookup(
-        query,
-        limit=SEARCH_LIMIT,
-        statuses={service_id: status.status for service_id, status in statuses.items()},
-        country=_visitor_country(request),
-    )
-    if answer.exact is not None:
-        return RedirectResponse(f"/services/{answer.exact.slug}", status_code=303)
-    return _render(
-        request,
-        "search.html",
-        query=query,
-        results=answer.results,
-        choices=answer.choices,
-        statuses=statuses,
-    )
-
-
-def _visitor_country(request: Request) -> str | None:
-    return visitor_country(
-        getattr(request.app.state, "desk", None),
-        peer=request.client.host if request.client else None,
-        forwarded_for=request.headers.get("x-forwarded-for"),
-    )
+    return _render(request, "search.html", query=query, results=results, statuses=statuses)
 
 
 @router.get("/categories/{slug}", response_class=HTMLResponse)
@@ -387,4 +366,5 @@ def incident_page(request: Request, incident_id: int) -> HTMLResponse:
     service = context.catalog.by_id.get(incident.service_id) if incident else None
     if incident is None or service is None:
         raise HTTPException(404, f"There is no incident {incident_id}.")
-    return _render(request, "incident.html", incident=incident, service=service)
+    headline = for_incident(context.store, incident, service, now=context.clock.now())
+    return _render(request, "incident.html", incident=incident, service=service, headline=headline)
