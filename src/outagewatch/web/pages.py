@@ -25,6 +25,7 @@ from outagewatch.reports.client import UNKNOWN_PEER
 from outagewatch.reports.platforms import PLATFORMS
 from outagewatch.reports.service import RateLimitedError, ReportDesk
 from outagewatch.reports.summary import last_hour_span, region_shares, summarise
+from outagewatch.reports.visitor import visitor_country
 from outagewatch.reports.writer import WriterUnavailableError
 from outagewatch.storage.records import Account
 from outagewatch.web import presenters, worldmap
@@ -110,12 +111,33 @@ def home(request: Request) -> HTMLResponse:
 def search(request: Request, q: str = "") -> Response:
     context = _context(request)
     query = q.strip()[:100]
-    exact = context.catalog.exact_match(query) if query else None
-    if exact is not None:
-        return RedirectResponse(f"/services/{exact.slug}", status_code=303)
-    results = context.catalog.search(query, limit=SEARCH_LIMIT) if query else []
+    if not query:
+        return _render(request, "search.html", query=query, results=[], choices=False)
     statuses = context.store.statuses()
-    return _render(request, "search.html", query=query, results=results, statuses=statuses)
+    answer = context.catalog.lookup(
+        query,
+        limit=SEARCH_LIMIT,
+        statuses={service_id: status.status for service_id, status in statuses.items()},
+        country=_visitor_country(request),
+    )
+    if answer.exact is not None:
+        return RedirectResponse(f"/services/{answer.exact.slug}", status_code=303)
+    return _render(
+        request,
+        "search.html",
+        query=query,
+        results=answer.results,
+        choices=answer.choices,
+        statuses=statuses,
+    )
+
+
+def _visitor_country(request: Request) -> str | None:
+    return visitor_country(
+        getattr(request.app.state, "desk", None),
+        peer=request.client.host if request.client else None,
+        forwarded_for=request.headers.get("x-forwarded-for"),
+    )
 
 
 @router.get("/categories/{slug}", response_class=HTMLResponse)
