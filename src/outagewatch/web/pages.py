@@ -23,6 +23,7 @@ from outagewatch.incidents import reading, timeline
 from outagewatch.reports import intake
 from outagewatch.reports.client import UNKNOWN_PEER
 from outagewatch.reports.platforms import PLATFORMS
+from outagewatch.reports.recent import recent_activity
 from outagewatch.reports.service import RateLimitedError, ReportDesk
 from outagewatch.reports.summary import last_hour_span, region_shares, summarise
 from outagewatch.reports.visitor import visitor_country
@@ -30,7 +31,7 @@ from outagewatch.reports.writer import WriterUnavailableError
 from outagewatch.storage.records import Account
 from outagewatch.web import presenters, worldmap
 from outagewatch.web.accounts import CHOICE_LABELS, choice_of
-from outagewatch.web.charts import hourly_chart
+from outagewatch.web.charts import hourly_chart, recent_chart
 from outagewatch.web.headlines import for_incident
 from outagewatch.web.security import SESSION_COOKIE, same_origin
 from outagewatch.web.worldmap import render_world_map
@@ -214,8 +215,18 @@ def service_page_values(
     uncounted = context.store.uncounted_totals(
         service.id or 0, since=now - timedelta(hours=24), until=now + timedelta(minutes=1)
     )
+    recent = recent_activity(
+        context.store, service=service, now=now, usual_per_hour=summary.hours[-1].usual
+    )
     chart = hourly_chart(
-        summary.hours, title=f"{service.name} reports per hour over the last 24 hours"
+        summary.hours,
+        title=f"{service.name} reports per hour over the last 24 hours",
+        hour_so_far=recent.hour_so_far,
+    )
+    last_hour_chart = recent_chart(
+        recent.slots,
+        usual_per_slot=recent.usual_per_slot,
+        title=f"{service.name} reports per five minutes over the last hour",
     )
     statuses = context.store.statuses()
     official = context.store.official_status(service.id or 0)
@@ -234,6 +245,8 @@ def service_page_values(
         "category": CATEGORY_BY_SLUG[service.category],
         "summary": summary,
         "chart": Markup(chart),  # noqa: S704 - our own code escapes all text  # nosec B704
+        "recent": recent,
+        "last_hour_chart": Markup(last_hour_chart),  # noqa: S704  # nosec B704
         "world_map": Markup(  # noqa: S704 - our own code escapes all text  # nosec B704
             render_world_map(
                 summary.countries,
