@@ -1,0 +1,38 @@
+"""Charts read on a phone: labels at the page's size, the hour in progress marked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from outagewatch.clock import FixedClock
+from outagewatch.storage.sql import SqlStore
+from tests.browser.outage_site import PHONE, serving, start_outage
+
+
+@pytest.fixture
+def site(loaded_store: SqlStore, clock: FixedClock, tmp_path: Path) -> Iterator[str]:
+    start_outage(loaded_store, clock, "tiktok")
+    with serving(loaded_store, clock, tmp_path) as url:
+        yield url
+
+
+@pytest.mark.browser
+def test_chart_labels_are_legible_on_a_phone(site: str, chromium: object) -> None:
+    from playwright.sync_api import Page, expect
+
+    context = chromium.new_context(viewport=PHONE)  # type: ignore[attr-defined]
+    page: Page = context.new_page()
+    page.goto(f"{site}/services/tiktok")
+    expect(page.locator(".chart-frame")).to_have_count(2)
+
+    heights = page.eval_on_selector_all(
+        ".chart-y span, .chart-x span", "labels => labels.map(l => l.getBoundingClientRect().height)"
+    )
+    projected = page.locator(".chart .projected").bounding_box()
+
+    assert heights and min(heights) >= 12, heights
+    assert projected is not None and projected["height"] > 10
+    context.close()
