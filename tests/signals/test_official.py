@@ -308,11 +308,12 @@ def test_an_html_status_page_is_read_through_the_feed_it_announces(
     assert first == PollRound(read=1, statements_added=3)
     assert again == PollRound(unchanged=1)
     assert [request.path for request in server.requests] == [
+        "/bank/status/api/v2/summary.json",  # not flagged, so first: is it Statuspage?
         "/bank/status",
         "/bank/history.rss",
         "/bank/history.rss",  # the feed directly from then on, with its validators
     ]
-    assert server.requests[2].headers["If-None-Match"] == '"f1"'
+    assert server.requests[3].headers["If-None-Match"] == '"f1"'
     status = _status(store, bank)
     assert (status.kind, status.feed_url) == ("feed", f"{server.url}/bank/history.rss")
     assert status.url == f"{server.url}/bank/status" and not status.failing

@@ -21,6 +21,15 @@ from urllib.parse import urlsplit
 import httpx
 
 from outagewatch.catalog.model import Service
+from outagewatch.signals.official_fetch import (
+    USER_AGENT as USER_AGENT,
+)
+from outagewatch.signals.official_fetch import (
+    Answer,
+    FetchError,
+    default_client,
+    get,
+)
 from outagewatch.signals.official_parsing import (
     ParsedOfficial,
     SourceFormatError,
@@ -42,6 +51,7 @@ CHECK_INTERVAL: dict[SourceKind, timedelta] = {
     "feed": timedelta(minutes=5),
     # A page without a feed: looked at again daily, in case it gains one.
     "page": timedelta(days=1),
+    "unknown": timedelta(minutes=5),  # not used: a read source always knows its kind
 }
 # Official incidents still open after this long are not looked for among resolved ones.
 RESOLUTION_LOOKBACK = timedelta(days=7)
@@ -51,11 +61,10 @@ BATCH = 100  # sources per round
 # Longer than a round can take (BATCH / concurrency x timeout), so a claim only runs out
 # when its poller is gone.
 LEASE = timedelta(minutes=10)
-MAX_ANSWER_BYTES = 5_000_000  # a status summary is tens of kilobytes; more is not one
-USER_AGENT = "OutageWatch-StatusReader/1"
 _FEED_ACCEPT = "application/atom+xml, application/rss+xml, application/xml;q=0.9, */*;q=0.5"
 ACCEPT: dict[SourceKind, str] = {
     "statuspage": "application/json",
+    "unknown": "application/json",  # its first question: does a Statuspage API answer?
     "feed": _FEED_ACCEPT,
     "page": _FEED_ACCEPT,
 }
@@ -65,15 +74,6 @@ def retry_delay(failures: int) -> timedelta:
     """1, 2, 4 ... minutes after 1, 2, 3 ... failures in a row, at most an hour."""
     doublings = min(max(0, failures - 1), 16)  # bounded: the hour cap is reached long before
     return min(LONGEST_WAIT, FIRST_RETRY * (1 << doublings))
-
-
-def default_client() -> httpx.AsyncClient:
-    # Status pages often redirect (http to https, a bare domain to www).
-    return httpx.AsyncClient(headers={"User-Agent": USER_AGENT}, follow_redirects=True)
-
-
-class FetchError(Exception):
-    """The source could not be read this time; it is retried with backoff."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,14 +87,6 @@ class PollRound:
     @property
     def checked(self) -> int:
         return self.read + self.unchanged + self.failed
-
-
-@dataclass(frozen=True, slots=True)
-class _Answer:
-    body: bytes | None  # None: not modified since the validators we sent
-    etag: str | None
-    last_modified: str | None
-    content_type: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,45 +189,85 @@ class OfficialPoller:
     ) -> _Outcome:
         async with asking:
             try:
-                answer = await self._fetch(client, source)
-                if source.kind != "statuspage" and _is_page(answer):
-                    if source.feed_url is not None:
-                        # The feed we found answers a page now: look at the page again.
-                        await asyncio.to_thread(self._record_form, source, "feed", None)
-                        raise FetchError("the feed the status page linked to is a web page now")
-                    assert answer.body is not None, "a page, so a body"
-                    feed_url = discover_feed(answer.body, base_url=source.url)
-                    if feed_url is None:
-                        return await asyncio.to_thread(self._record_page, source, now)
-                    # Read the feed the page announces, now: one more request to that host.
-                    await asyncio.to_thread(self._record_form, source, "feed", feed_url)
-                    source = replace(
-                        source, kind="feed", feed_url=feed_url, etag=None, last_modified=None
-                    )
-                    answer = await self._fetch(client, source)
-                parsed = None
-                if answer.body is not None:
-                    parsed = parse_answer(source, answer.body, fetched_at=now)
-                if source.kind == "statuspage" and parsed is not None:
-                    parsed = await self._with_resolutions(client, source, parsed, now)
-                if source.kind == "page":  # it serves a feed itself now
-                    await asyncio.to_thread(self._record_form, source, "feed", None)
-                    source = replace(source, kind="feed")
+                return await self._read(client, source, now)
             except (FetchError, SourceFormatError) as error:
                 return await asyncio.to_thread(self._record_failure, source, str(error), now)
             except Exception as error:  # a bug must not end the round for the other sources
                 log.exception("reading the official status of service %s failed", source.service_id)
                 failure = f"unexpected error: {error!r}"
                 return await asyncio.to_thread(self._record_failure, source, failure, now)
-            return await asyncio.to_thread(self._record_success, source, answer, parsed, now)
 
-    async def _fetch(self, client: httpx.AsyncClient, source: OfficialSource) -> _Answer:
+    async def _read(
+        self, client: httpx.AsyncClient, source: OfficialSource, now: datetime
+    ) -> _Outcome:
+        """A page flagged as Statuspage, or not known yet, is first asked for its Statuspage
+        summary; if that API is not there, the page itself is read: as a feed, through the
+        feed it announces, or else kept as a link. The catalog's flag is only a hint."""
+        if not _may_be_statuspage(source):
+            kind: SourceKind = "page" if source.kind == "unknown" else source.kind
+            return await self._read_page(client, replace(source, kind=kind), now)
+        try:
+            return await self._read_statuspage(client, source, now)
+        except (FetchError, SourceFormatError) as error:
+            if isinstance(error, FetchError) and not error.says_not_here:
+                raise  # down or slow: that says nothing about what kind of page it is
+            not_statuspage = error
+        plain = replace(source, kind="page", feed_url=None, etag=None, last_modified=None)
+        try:
+            return await self._read_page(client, plain, now)
+        except (FetchError, SourceFormatError):
+            if source.kind == "statuspage":
+                raise not_statuspage from None  # the flag's claim is what failed first
+            raise
+
+    async def _read_statuspage(
+        self, client: httpx.AsyncClient, source: OfficialSource, now: datetime
+    ) -> _Outcome:
+        summary = replace(source, kind="statuspage")
+        answer = await self._fetch(client, summary)
+        parsed = None
+        if answer.body is not None:
+            parsed = parse_answer(summary, answer.body, fetched_at=now)
+            parsed = await self._with_resolutions(client, summary, parsed, now)
+        if source.kind != "statuspage":
+            log.info("service %s: %s runs Statuspage", source.service_id, source.url)
+            await asyncio.to_thread(self._record_form, source, "statuspage", None)
+        return await asyncio.to_thread(self._record_success, summary, answer, parsed, now)
+
+    async def _read_page(
+        self, client: httpx.AsyncClient, source: OfficialSource, now: datetime
+    ) -> _Outcome:
+        answer = await self._fetch(client, source)
+        if _is_page(answer):
+            if source.feed_url is not None:
+                # The feed we found answers a page now: look at the page again.
+                await asyncio.to_thread(self._record_form, source, "feed", None)
+                raise FetchError("the feed the status page linked to is a web page now")
+            assert answer.body is not None, "a page, so a body"
+            feed_url = discover_feed(answer.body, base_url=source.url)
+            if feed_url is None:
+                return await asyncio.to_thread(self._record_page, source, now)
+            # Read the feed the page announces, now: one more request to that host.
+            await asyncio.to_thread(self._record_form, source, "feed", feed_url)
+            source = replace(source, kind="feed", feed_url=feed_url, etag=None, last_modified=None)
+            answer = await self._fetch(client, source)
+        parsed = None
+        if answer.body is not None:
+            parsed = parse_answer(source, answer.body, fetched_at=now)
+        if source.kind != "feed":  # the page's own address serves a feed
+            await asyncio.to_thread(self._record_form, source, "feed", None)
+            source = replace(source, kind="feed")
+        return await asyncio.to_thread(self._record_success, source, answer, parsed, now)
+
+    async def _fetch(self, client: httpx.AsyncClient, source: OfficialSource) -> Answer:
         headers = {"Accept": ACCEPT[source.kind]}
         if source.etag:
             headers["If-None-Match"] = source.etag
         if source.last_modified:
             headers["If-Modified-Since"] = source.last_modified
-        answer = await self._get(client, request_url(source), headers)
+        answer = await get(
+            client, request_url(source), headers, timeout_seconds=self.timeout_seconds
+        )
         if answer.body is None:  # 304: what we had still holds
             return replace(
                 answer,
@@ -243,30 +275,6 @@ class OfficialPoller:
                 last_modified=answer.last_modified or source.last_modified,
             )
         return answer
-
-    async def _get(self, client: httpx.AsyncClient, url: str, headers: dict[str, str]) -> _Answer:
-        try:
-            # httpx times each phase; the outer limit also bounds a server that trickles.
-            async with (
-                asyncio.timeout(self.timeout_seconds),
-                client.stream(
-                    "GET", url, headers=headers, timeout=self.timeout_seconds
-                ) as response,
-            ):
-                etag = response.headers.get("ETag")
-                last_modified = response.headers.get("Last-Modified")
-                if response.status_code == httpx.codes.NOT_MODIFIED:
-                    return _Answer(None, etag, last_modified)
-                if not response.is_success:
-                    raise FetchError(f"HTTP {response.status_code}")
-                body = await _read_limited(response)
-                return _Answer(body, etag, last_modified, response.headers.get("Content-Type"))
-        except (TimeoutError, httpx.TimeoutException):
-            raise FetchError(f"timed out after {self.timeout_seconds:g} s") from None
-        except httpx.ConnectError as error:
-            raise FetchError(f"cannot connect: {error or 'connection failed'}") from None
-        except httpx.HTTPError as error:
-            raise FetchError(f"request failed: {error or type(error).__name__}") from None
 
     async def _with_resolutions(
         self,
@@ -287,7 +295,9 @@ class OfficialPoller:
             return parsed
         url = statuspage_incidents_url(source.url)
         try:
-            answer = await self._get(client, url, {"Accept": "application/json"})
+            answer = await get(
+                client, url, {"Accept": "application/json"}, timeout_seconds=self.timeout_seconds
+            )
             closing = parse_statuspage_incidents(
                 json.loads(answer.body or b"null"), base_url=source.url, wanted=missing
             )
@@ -299,7 +309,7 @@ class OfficialPoller:
         return replace(parsed, updates=tuple(updates))
 
     def _record_success(
-        self, source: OfficialSource, answer: _Answer, parsed: ParsedOfficial | None, now: datetime
+        self, source: OfficialSource, answer: Answer, parsed: ParsedOfficial | None, now: datetime
     ) -> _Outcome:
         statements = [
             update.statement(service_id=source.service_id, fetched_at=now)
@@ -346,19 +356,20 @@ class OfficialPoller:
         return _Outcome("failed")
 
 
-def _is_page(answer: _Answer) -> bool:
+def _is_page(answer: Answer) -> bool:
     return answer.body is not None and is_web_page(answer.body, answer.content_type)
 
 
-async def _read_limited(response: httpx.Response) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > MAX_ANSWER_BYTES:
-            raise FetchError(f"answer larger than {MAX_ANSWER_BYTES // 1_000_000} MB")
-        chunks.append(chunk)
-    return b"".join(chunks)
+_FEED_SUFFIXES = (".rss", ".atom", ".xml", "/feed", "/rss")
+
+
+def _may_be_statuspage(source: OfficialSource) -> bool:
+    """Flagged as Statuspage, or not known yet and not a feed's address by its look (a
+    Statuspage site is asked at its root; a feed's URL would only cost a 404)."""
+    if source.kind == "statuspage":
+        return True
+    path = urlsplit(source.url).path.lower().rstrip("/")
+    return source.kind == "unknown" and not path.endswith(_FEED_SUFFIXES)
 
 
 async def run_official_poller(

@@ -6,10 +6,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+# What the poller found a status page to be (the catalog's statuspage_io flag is a hint):
+# "unknown": not looked at yet; its first check asks for a Statuspage summary, then the page.
 # "statuspage": an Atlassian Statuspage site, read through <base>/api/v2/summary.json.
 # "feed": an RSS or Atom feed: the status page URL itself, or one its HTML page links to.
 # "page": an HTML page linking to no feed: shown as a link, looked at again now and then.
-SourceKind = Literal["statuspage", "feed", "page"]
+SourceKind = Literal["unknown", "statuspage", "feed", "page"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +30,7 @@ class OfficialSource:
 @dataclass(frozen=True, slots=True)
 class OfficialSync:
     added: int
-    changed: int  # a new URL or kind; what we kept from the old one is forgotten
+    changed: int  # a new URL; what we kept or learnt of the old one is forgotten
     removed: int  # the service no longer has a status page
 
 

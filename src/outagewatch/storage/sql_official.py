@@ -48,24 +48,25 @@ class SqlOfficial(SqlBase):
                     f"service {service.slug} has no storage id; sync the catalog first"
                 )
             if service.status_page:
-                kind: SourceKind = "statuspage" if service.statuspage_io else "feed"
+                # The flag is where the poller starts; what it finds there is what it keeps.
+                kind: SourceKind = "statuspage" if service.statuspage_io else "unknown"
                 wanted[service.id] = (kind, service.status_page)
             else:
                 unwanted.append(service.id)
         added = changed = 0
         with self._connection(writes=True) as connection:
-            # What the poller learnt of a page (it offers a feed, or none) is kept: a "page"
-            # source is still the catalog's non-Statuspage source.
+            # What the poller learnt of a page (Statuspage, a feed, a plain page) is kept
+            # while the page's address stays the same.
             existing = {
-                row.service_id: ("feed" if row.kind == "page" else row.kind, row.url)
-                for row in connection.execute(select(table.c.service_id, table.c.kind, table.c.url))
+                row.service_id: row.url
+                for row in connection.execute(select(table.c.service_id, table.c.url))
             }
             for service_id, (kind, url) in wanted.items():
                 values = {"kind": kind, "url": url, "next_check_at": now, **_FRESH_SOURCE}
                 if service_id not in existing:
                     connection.execute(insert(table).values(service_id=service_id, **values))
                     added += 1
-                elif existing[service_id] != (kind, url):
+                elif existing[service_id] != url:
                     connection.execute(
                         update(table).where(table.c.service_id == service_id).values(values)
                     )
