@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from outagewatch.catalog import data_file
 from outagewatch.catalog.matching import query_forms
 from outagewatch.catalog.model import Service
 from outagewatch.catalog.search import CatalogIndex, search_term_problems
@@ -38,6 +39,8 @@ SERVICES = [
     _service(13, "x", "X", 5, aliases=("Twitter",)),
     _service(14, "whatsapp-business", "WhatsApp Business", 3, category="messaging"),
     _service(15, "twitch", "Twitch", 4, category="streaming"),
+    _service(16, "ing-nl", "ING", 4, countries=("NL",), category="banking"),
+    _service(17, "ing-de", "ING Germany", 4, aliases=("ING",), countries=("DE",)),
 ]
 INDEX = CatalogIndex(SERVICES, terms={"playstation-network": ("ps5",)})
 
@@ -110,6 +113,21 @@ def test_a_shared_brand_offers_the_choices_instead_of_opening_one() -> None:
     assert answer.exact is None
     assert answer.choices
     assert {s.slug for s in answer.results} == {"mtn-ng", "mtn-za"}
+
+
+def test_a_name_that_is_another_services_alias_is_a_shared_brand() -> None:
+    answer = INDEX.lookup("ing", country="DE")
+
+    assert (answer.exact, answer.choices) == (None, True)
+    assert [s.slug for s in answer.results] == ["ing-de", "ing-nl"]
+
+
+def test_the_catalogs_own_entries_are_opened_by_their_names_not_taken_as_aliases() -> None:
+    index = CatalogIndex(data_file.load_services())
+
+    opened = [index.lookup(name).exact for name in ("Easypaisa", "T-Online")]
+
+    assert [service.slug if service else None for service in opened] == ["easypaisa", "t-online"]
 
 
 def test_among_shared_brand_choices_the_one_with_problems_comes_first() -> None:

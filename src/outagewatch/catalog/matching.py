@@ -144,14 +144,17 @@ class NameTable:
             elif inside and compact in text:
                 offer(owner, INSIDE)
         exact = self._by_compact.get(compact, [])
-        aliases = {name.owner for name in exact if not name.own}
-        # An alias is the brand itself only when nobody else goes by it: "Twitter" opens X,
-        # while "MTN" (an alias of MTN Nigeria, the start of MTN South Africa) offers both.
-        alias_quality = EXACT if len(aliases | sharing) <= 1 else BRAND
+        own = {name.owner for name in exact if name.own}
+        aliases = {name.owner for name in exact if not name.own} - own
+        # A brand is shared when several services go by it: "ING" (the Dutch bank's name,
+        # an alias of ING Germany) or "MTN" (an alias of MTN Nigeria, the start of MTN South
+        # Africa's name) offer them all. An exact name is not shared by longer names that
+        # start with it ("WhatsApp Business"), nor an alias by nobody else ("Twitter" is X).
+        shared = len(own) + len(aliases) > 1 or bool(aliases and sharing - aliases)
         for owner in sharing:
             offer(owner, BRAND)
-        for name in exact:
-            offer(name.owner, EXACT if name.own else alias_quality)
+        for owner in own | aliases:
+            offer(owner, BRAND if shared else EXACT)
         self._typos(compact, offer)
         return found
 
