@@ -32,12 +32,13 @@ from outagewatch.live_relay import RedisRelay
 from outagewatch.notify.accounts import Accounts
 from outagewatch.notify.deliverer import deliver_forever
 from outagewatch.notify.wiring import Wakeup, build_deliverer
+from outagewatch.operations import metrics
+from outagewatch.operations.metered import MeteredDesk, MeteredWriter
 from outagewatch.operations.ticks import TickRecord
 from outagewatch.reports.client import TrustedProxies
 from outagewatch.reports.geo import RegistryCountries
 from outagewatch.reports.identity import ReporterKeys
 from outagewatch.reports.ratelimit import BucketPolicy, MemoryBuckets, RateLimiter, RedisBuckets
-from outagewatch.reports.service import ReportDesk
 from outagewatch.reports.summary import last_hour_span
 from outagewatch.reports.writer import GroupCommitWriter
 from outagewatch.signals.gathering import gather_forever
@@ -47,6 +48,7 @@ from outagewatch.storage.sql import SqlStore, make_engine
 from outagewatch.web import accounts as account_pages
 from outagewatch.web import admin as admin_pages
 from outagewatch.web import errors, health, pages, seo, structured_data
+from outagewatch.web import metrics as metrics_page
 from outagewatch.web import operator as operator_pages
 from outagewatch.web.rendering import STATIC_DIR, make_templates
 from outagewatch.web.security import SecurityHeaders
@@ -125,14 +127,14 @@ def build_site(
             if settings.redis_url
             else None
         )
-        writer = GroupCommitWriter(
+        writer = MeteredWriter(
             context.store,
             clock=context.clock,
             window=timedelta(minutes=settings.report_window_minutes),
             max_pending=settings.max_pending_reports,
             on_committed=lambda counts: _publish_counts(context, hub, relay, counts),
         )
-        app.state.desk = ReportDesk(
+        app.state.desk = MeteredDesk(
             writer=writer,
             limiter=limiter or _rate_limiter(settings, redis_client),
             keys=ReporterKeys(settings.resolved_secret()),
@@ -149,6 +151,10 @@ def build_site(
         )
         refresher = asyncio.create_task(_refresh_live(context, hub, relay), name="live-refresher")
         beat = asyncio.create_task(_keep_streams_alive(hub), name="live-keepalive")
+        metrics.forget_dead_processes()
+        sampler = asyncio.create_task(
+            metrics.sample_forever(lambda: writer.queue_depth, lambda: hub.viewers), name="sampler"
+        )
         catalog_task = asyncio.create_task(_follow_catalog(context, catalog), name="catalog")
         delivery = _start_delivery(context) if settings.run_delivery else None
         leader = LeaderFlag()
@@ -183,6 +189,7 @@ def build_site(
                 gatherer.cancel()
             refresher.cancel()
             beat.cancel()
+            sampler.cancel()
             catalog_task.cancel()
             if listener is not None:
                 listener.cancel()
@@ -218,6 +225,7 @@ def build_site(
     app.include_router(pages.router)
     app.include_router(health.router)
     app.include_router(seo.router)
+    app.include_router(metrics_page.router)
     app.include_router(account_pages.router)
     app.include_router(operator_pages.router)
     app.include_router(admin_pages.router)

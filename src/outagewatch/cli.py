@@ -19,6 +19,7 @@ from outagewatch.catalog.categories import CATEGORY_BY_SLUG
 from outagewatch.cli_admin import admin_app
 from outagewatch.clock import SystemClock
 from outagewatch.config import Settings, SettingsError
+from outagewatch.operations import multiprocess as metrics_folder
 from outagewatch.storage import migrate as migrations
 from outagewatch.storage.sql import SqlStore, make_engine
 
@@ -90,6 +91,8 @@ def serve(
     """Migrate, load the catalog and serve the site (embedded mode: SQLite, no other service)."""
     settings = _running_settings()
     store = _prepare_store(settings)
+    # Before any worker imports prometheus-client: they add up their metrics through here.
+    metrics_folder.prepare(settings.data_dir / "metrics")
     if demo_mode:
         _backfill_once(store, settings, days=14)
         os.environ["OUTAGEWATCH_DEMO"] = "true"  # the workers read their settings anew

@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     allow_private_webhooks: bool = Field(
         default=False, description="Let webhooks and Apprise URLs reach private addresses"
     )
+    metrics_networks: str = Field(
+        default="127.0.0.0/8,::1/128",
+        description="Comma-separated networks that may read /metrics",
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

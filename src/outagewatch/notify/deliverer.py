@@ -30,6 +30,7 @@ from outagewatch.notify.protocol import (
     Notification,
     Notifier,
 )
+from outagewatch.operations import metrics
 from outagewatch.storage.protocol import Store
 from outagewatch.storage.records import OutboxItem
 
@@ -112,9 +113,11 @@ class Deliverer:
         claimed = await asyncio.to_thread(self._claim, now, BATCH - len(held))
         leases |= {item.id: now + LEASE for item in claimed}
         sending = asyncio.Semaphore(self.concurrency)  # per round: a semaphore is loop-bound
+        due = [*held, *claimed]
         results = await asyncio.gather(
-            *(self._deliver(item, now, leases[item.id], sending) for item in [*held, *claimed])
+            *(self._deliver(item, now, leases[item.id], sending) for item in due)
         )
+        metrics.deliveries([item.kind for item in due], results)
         return DeliveryRound(
             sent=results.count("sent"),
             retrying=results.count("retrying"),

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from outagewatch.operations import metrics
+
 
 @dataclass(slots=True)
 class TickRecord:
@@ -27,9 +29,11 @@ class TickRecord:
         self.last_completed_at = now
         self.last_duration_seconds = duration_seconds
         self.last_error = None
+        metrics.tick_completed(at=now, duration_seconds=duration_seconds)
 
     def failed(self, error: BaseException) -> None:
         self.last_error = f"{type(error).__name__}: {error}"[:200]
+        metrics.TICK_FAILURES.inc()
 
     def age(self, *, now: datetime) -> timedelta | None:
         """How long since a tick last worked while this process leads; None if it does not.
