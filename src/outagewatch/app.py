@@ -47,7 +47,7 @@ from outagewatch.storage.records import RecentCounts
 from outagewatch.storage.sql import SqlStore, make_engine
 from outagewatch.web import accounts as account_pages
 from outagewatch.web import admin as admin_pages
-from outagewatch.web import errors, health, pages, seo, structured_data
+from outagewatch.web import errors, health, incident_pages, pages, seo, structured_data
 from outagewatch.web import metrics as metrics_page
 from outagewatch.web import operator as operator_pages
 from outagewatch.web.rendering import STATIC_DIR, make_templates
@@ -223,6 +223,7 @@ def build_site(
     app.include_router(feeds.router)
     app.include_router(signals_api.router)
     app.include_router(pages.router)
+    app.include_router(incident_pages.router)
     app.include_router(health.router)
     app.include_router(seo.router)
     app.include_router(metrics_page.router)

@@ -29,7 +29,8 @@ def test_chart_labels_are_legible_on_a_phone(site: str, chromium: object) -> Non
     expect(page.locator(".chart-frame")).to_have_count(2)
 
     heights = page.eval_on_selector_all(
-        ".chart-y span, .chart-x span", "labels => labels.map(l => l.getBoundingClientRect().height)"
+        ".chart-y span, .chart-x span",
+        "labels => labels.map(label => label.getBoundingClientRect().height)",
     )
     projected = page.locator(".chart .projected").bounding_box()
 

@@ -29,10 +29,9 @@ from outagewatch.reports.summary import last_hour_span, region_shares, summarise
 from outagewatch.reports.visitor import visitor_country
 from outagewatch.reports.writer import WriterUnavailableError
 from outagewatch.storage.records import Account
-from outagewatch.web import presenters, worldmap
+from outagewatch.web import presenters, rendering, worldmap
 from outagewatch.web.accounts import CHOICE_LABELS, choice_of
 from outagewatch.web.charts import hourly_chart, recent_chart
-from outagewatch.web.headlines import for_incident
 from outagewatch.web.security import SESSION_COOKIE, same_origin
 from outagewatch.web.worldmap import render_world_map
 
@@ -50,16 +49,8 @@ def _context(request: Request) -> AppContext:
     return context
 
 
-def _page_values(context: AppContext, **values: Any) -> dict[str, Any]:
-    """What every page's template gets, besides its own values."""
-    return {"site_name": context.settings.site_name, "categories": CATEGORIES, **values}
-
-
-def _render(request: Request, template: str, **values: Any) -> HTMLResponse:
-    response: HTMLResponse = request.app.state.templates.TemplateResponse(
-        request, template, _page_values(_context(request), **values)
-    )
-    return response
+_page_values = rendering.page_values
+_render = rendering.render_page
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -393,13 +384,3 @@ def world_outlines_file(request: Request, v: str = "") -> Response:
     body = worldmap.outline_sprite_gzipped() if gzipped else worldmap.outline_sprite()
     return Response(body, media_type="image/svg+xml", headers=headers)
 
-
-@router.get("/incidents/{incident_id}", response_class=HTMLResponse)
-def incident_page(request: Request, incident_id: int) -> HTMLResponse:
-    context = _context(request)
-    incident = reading.incident(context.store, incident_id, now=context.clock.now())
-    service = context.catalog.by_id.get(incident.service_id) if incident else None
-    if incident is None or service is None:
-        raise HTTPException(404, f"There is no incident {incident_id}.")
-    headline = for_incident(context.store, incident, service, now=context.clock.now())
-    return _render(request, "incident.html", incident=incident, service=service, headline=headline)

@@ -27,6 +27,66 @@ function showFigures(update) {
   }
 }
 
+// Times come from the server in UTC (what a page without JavaScript shows); here they are
+// turned into the reader's own time, and the page says which offset that is.
+function zoneOf(date) {
+  const minutes = -date.getTimezoneOffset();
+  if (minutes === 0) return "UTC";
+  const hours = Math.floor(Math.abs(minutes) / 60);
+  const rest = Math.abs(minutes) % 60;
+  return `UTC${minutes > 0 ? "+" : "−"}${hours}${rest ? `:${String(rest).padStart(2, "0")}` : ""}`;
+}
+
+const TIME_FORMATS = {
+  long: { day: "2-digit", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" },
+  short: { day: "2-digit", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" },
+  time: { hour: "2-digit", minute: "2-digit", hourCycle: "h23" },
+};
+
+function localiseTimes(root) {
+  let zone = null;
+  for (const element of root.querySelectorAll("time[data-local]")) {
+    const date = new Date(element.getAttribute("datetime"));
+    const format = TIME_FORMATS[element.dataset.local];
+    if (Number.isNaN(date.getTime()) || !format) continue;
+    element.title = element.textContent;
+    element.textContent = new Intl.DateTimeFormat("en-GB", format).format(date).replace(",", "");
+    zone = zoneOf(date);
+  }
+  if (!zone) return;
+  for (const note of root.querySelectorAll("[data-zone-note]")) {
+    note.textContent = `Times are in your time zone (${zone}).`;
+  }
+}
+
+// An open incident page follows the service's live stream: when something changes, its
+// facts and timeline are fetched anew, at most once per REFRESH_GAP_MS (a crowd reads it).
+const REFRESH_GAP_MS = 10000;
+
+function listenIncident(box) {
+  if (!window.EventSource || !window.fetch || box.dataset.state !== "open") return;
+  let last = Date.now(); // the page was just rendered
+  let timer = null;
+  const source = new EventSource(`/api/v1/services/${encodeURIComponent(box.dataset.slug)}/events`);
+  const refresh = async () => {
+    last = Date.now();
+    try {
+      const response = await fetch(`/incidents/${encodeURIComponent(box.dataset.incident)}/live`);
+      if (response.ok) {
+        box.innerHTML = await response.text();
+        localiseTimes(box);
+        if (!box.querySelector("[data-incident-open]")) source.close(); // it has ended
+      }
+    } finally {
+      timer = null;
+    }
+  };
+  source.addEventListener("update", (event) => {
+    showFigures(JSON.parse(event.data));
+    if (timer === null) timer = setTimeout(refresh, Math.max(0, last + REFRESH_GAP_MS - Date.now()));
+  });
+}
+
 // The incidents section is rendered by the server; when the stream says the timeline grew
 // (an operator's update, an official statement, a status change), fetch it anew.
 async function refreshTimeline(update) {
@@ -36,7 +96,10 @@ async function refreshTimeline(update) {
   box.dataset.timeline = String(update.timeline);
   try {
     const response = await fetch(`/services/${encodeURIComponent(update.slug)}/timeline`);
-    if (response.ok) box.innerHTML = await response.text();
+    if (response.ok) {
+      box.innerHTML = await response.text();
+      localiseTimes(box);
+    }
   } catch (error) {
     box.dataset.timeline = ""; // try again at the next update
   }
@@ -149,10 +212,13 @@ function enableReportShortcuts() {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
+  localiseTimes(document);
   enableReportShortcuts();
+  const incident = document.getElementById("incident-live");
+  if (incident) listenIncident(incident);
   if (document.querySelector("[data-live-home]")) listenHome();
   const head = document.querySelector("[data-live]");
-  if (head) listen(head.dataset.live);
+  if (head && !incident) listen(head.dataset.live);
   const form = document.querySelector(".report-form");
   if (form) enableOneClickReports(form);
 });

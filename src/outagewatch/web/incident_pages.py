@@ -1,0 +1,64 @@
+"""An incident's page, and the part of it an open page fetches anew as the incident goes on."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse
+
+from outagewatch.catalog.model import Service
+from outagewatch.context import AppContext
+from outagewatch.incidents import reading
+from outagewatch.reports.summary import last_hour_span
+from outagewatch.storage.records import Incident
+from outagewatch.web.headlines import for_incident
+from outagewatch.web.rendering import render_page
+
+router = APIRouter(include_in_schema=False)
+
+
+def _incident_and_service(
+    context: AppContext, incident_id: int, *, now: datetime
+) -> tuple[Incident, Service]:
+    incident = reading.incident(context.store, incident_id, now=now)
+    service = context.catalog.by_id.get(incident.service_id) if incident else None
+    if incident is None or service is None:
+        raise HTTPException(404, f"There is no incident {incident_id}.")
+    return incident, service
+
+
+@router.get("/incidents/{incident_id}", response_class=HTMLResponse)
+def incident_page(request: Request, incident_id: int) -> HTMLResponse:
+    context: AppContext = request.app.state.context
+    now = context.clock.now()
+    incident, service = _incident_and_service(context, incident_id, now=now)
+    headline = for_incident(context.store, incident, service, now=now)
+    hour_start, until = last_hour_span(now)
+    day_start = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    status = context.store.statuses().get(service.id or 0)
+    return render_page(
+        request,
+        "incident.html",
+        incident=incident,
+        service=service,
+        headline=headline,
+        status=status.status if status else "ok",
+        reports_this_hour=_reports(context, service, since=hour_start, until=until),
+        reports_today=_reports(context, service, since=day_start, until=until),
+    )
+
+
+def _reports(context: AppContext, service: Service, *, since: datetime, until: datetime) -> int:
+    return sum(context.store.minute_totals(service.id or 0, since=since, until=until).values())
+
+
+@router.get("/incidents/{incident_id}/live", response_class=HTMLResponse)
+def incident_live(request: Request, incident_id: int) -> HTMLResponse:
+    """The facts and the timeline alone: an open incident page fetches them when the
+    service's live stream says something changed (a new peak, an update, the end)."""
+    context: AppContext = request.app.state.context
+    incident, service = _incident_and_service(context, incident_id, now=context.clock.now())
+    response = render_page(request, "_incident_body.html", incident=incident, service=service)
+    response.headers["cache-control"] = "no-cache"
+    return response
