@@ -1,4 +1,14 @@
-"""Few networks cannot speak for many: a network's share of a service's minute is capped.
+"""Few networks cannot speak for many: a network's weight grows with the logarithm of its
+reporters, and its share of a service's minute is capped.
+
+Within one report window (REPORT_WINDOW_MINUTES, fixed and aligned), the n-th new reporter of a
+network counts only when n is a power of two: 1, 2, 4, 8 ... reporters weigh 1, 2, 3, 4. A
+reporter is a network and a User-Agent, so one client rotating its User-Agent adds reporters
+but barely weight: 1,000 fresh User-Agents in half an hour count 10, not 1,000. The price is
+paid by the many real people behind one address (a mobile carrier's CGNAT, an office): their
+network weighs the same. A real outage reaches a carrier's customers through many of its
+addresses (CGNAT pools span many /24s, and IPv6 gives each phone its own prefix), so it still
+shows as many networks, which is what detection asks for.
 
 Within one minute and one service, a network's reports count only while it has sent fewer
 than max(NETWORK_FLOOR, NETWORK_SHARE x all reports of that minute). Reports beyond that are
@@ -9,6 +19,12 @@ passes this rule; detection answers that case by also requiring many distinct ne
 from __future__ import annotations
 
 from collections import Counter
+
+
+def counts_for_network(place: int) -> bool:
+    """Whether the `place`-th new reporter of a network in a window counts (1, 2, 4, 8 ...)."""
+    return place >= 1 and place & (place - 1) == 0
+
 
 NETWORK_FLOOR = 5  # reports per network per service per minute that always count
 NETWORK_SHARE = 0.05  # beyond the floor, a network may send this share of the minute

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from outagewatch.clock import Clock
-from outagewatch.reports.brigade import NetworkShareGuard
+from outagewatch.reports.brigade import NetworkShareGuard, counts_for_network
 from outagewatch.storage.protocol import Store
 from outagewatch.storage.records import (
+    NetworkClaim,
     NewReport,
     RecentCounts,
     UncountedReason,
@@ -96,8 +97,18 @@ class GroupCommitWriter:
         ]
         with self._store.exclusive_writes(), self._store.transaction():
             first_in_window = self._store.claim_reporter_windows(claims, window=self._window)
+            new_reporters = [c for c, first in zip(batch, first_in_window, strict=True) if first]
+            places = iter(
+                self._store.number_network_reporters(
+                    [
+                        NetworkClaim(c.service_id, c.network_key, c.received_at)
+                        for c in new_reporters
+                    ],
+                    window=self._window,
+                )
+            )
             reasons = [
-                self._uncounted_reason(candidate, first)
+                self._uncounted_reason(candidate, next(places) if first else 0)
                 for candidate, first in zip(batch, first_in_window, strict=True)
             ]
             self._store.record_reports(
@@ -114,9 +125,12 @@ class GroupCommitWriter:
             for c, reason in zip(batch, reasons, strict=True)
         ]
 
-    def _uncounted_reason(self, candidate: Candidate, first: bool) -> UncountedReason | None:
-        if not first:
+    def _uncounted_reason(self, candidate: Candidate, place: int) -> UncountedReason | None:
+        """`place`: the reporter's place among its network's new reporters (0: a repeat)."""
+        if place == 0:
             return "duplicate"  # checked first, so a repeat does not use up its network's share
+        if not counts_for_network(place):
+            return "brigade"  # another User-Agent from a network already weighed
         admitted = self._guard.admit(
             service_id=candidate.service_id,
             network_key=candidate.network_key,

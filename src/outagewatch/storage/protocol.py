@@ -23,6 +23,7 @@ from outagewatch.storage.records import (
     FollowChoice,
     Incident,
     IncidentEvent,
+    NetworkClaim,
     NewReport,
     NotifyEvent,
     OutboxItem,
@@ -171,6 +172,15 @@ class Store(NotifyStore, OfficialStore, OperatorStore, SignalStore, Protocol):
 
     def prune_reporter_windows(self, *, before: datetime) -> int:
         """Forget reporters whose last counted report is older than `before`."""
+        ...
+
+    def number_network_reporters(
+        self, claims: Sequence[NetworkClaim], *, window: timedelta
+    ) -> list[int]:
+        """For each claim, its place (1, 2, 3 ...) among the new reporters its network has
+        sent the service in the fixed window holding `at`; atomic across processes and hosts,
+        in order within one call. Windows older than the prune horizon are forgotten with
+        prune_reporter_windows."""
         ...
 
     def recent_counts(

@@ -41,6 +41,15 @@ class WindowClaim:
 
 
 @dataclass(frozen=True, slots=True)
+class NetworkClaim:
+    """A new reporter (first in their own window) from a network, for a service at a time."""
+
+    service_id: int
+    network_key: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class RecentCounts:
     reports_this_hour: int  # the last 60 minutes, the current one included
     reports_today: int  # since 00:00 UTC

@@ -13,7 +13,7 @@ from sqlalchemy import BigInteger, Engine, bindparam, delete, insert
 
 from outagewatch.storage import schema
 from outagewatch.storage.prepared import Prepared
-from outagewatch.storage.records import NewReport, UncountedReason, WindowClaim
+from outagewatch.storage.records import NetworkClaim, NewReport, UncountedReason, WindowClaim
 from outagewatch.storage.sql_base import MINUTES_PER_HOUR, SqlBase, unix_minute
 
 _TOTALS_COLUMN: dict[UncountedReason | None, str] = {
@@ -49,6 +49,7 @@ class SqlIntake(SqlBase):
             dialect,
         )
         self._claim_windows = self._conditional_claim()
+        self._number_networks = self._network_upsert()
 
     def record_reports(self, reports: Sequence[NewReport]) -> None:
         if not reports:
@@ -155,11 +156,49 @@ class SqlIntake(SqlBase):
 
     def prune_reporter_windows(self, *, before: datetime) -> int:
         table = schema.reporter_windows
+        networks = schema.network_windows
         with self._connection(writes=True) as connection:
             result = connection.execute(
                 delete(table).where(table.c.last_counted_at < int(before.timestamp()))
             )
+            # A network's window is done once it started before the horizon less a window
+            # (the horizon is itself `now - window`, so the current one is never touched).
+            connection.execute(
+                delete(networks).where(
+                    networks.c.window_start < int(before.timestamp()) - _LONGEST_WINDOW_SECONDS
+                )
+            )
             return int(result.rowcount)
+
+    def number_network_reporters(
+        self, claims: Sequence[NetworkClaim], *, window: timedelta
+    ) -> list[int]:
+        if not claims:
+            return []
+        window_seconds = int(window.total_seconds())
+        keys = [
+            (c.service_id, c.network_key, int(c.at.timestamp()) // window_seconds * window_seconds)
+            for c in claims
+        ]
+        # One row per key and statement (PostgreSQL refuses to touch a row twice): each adds
+        # its claims at once, and RETURNING gives the new total, from which each claim's
+        # place follows; the row lock makes the addition atomic across writers.
+        added = Counter(keys)
+        rows = [
+            {"service_id": service_id, "network_key": network, "window_start": start, "added": n}
+            for (service_id, network, start), n in added.items()
+        ]
+        with self._connection(writes=True) as connection:
+            totals = {
+                (row.service_id, row.network_key, row.window_start): int(row.reporters)
+                for row in connection.execute(self._number_networks, rows)
+            }
+        places: list[int] = []
+        given: Counter[tuple[int, str, int]] = Counter()
+        for key in keys:
+            given[key] += 1
+            places.append(totals[key] - added[key] + given[key])
+        return places
 
     def _adding_upsert(self, table: Any, key: list[str], added: list[str]) -> Any:
         """INSERT the counts, or add them to the row already there."""
@@ -189,6 +228,25 @@ class SqlIntake(SqlBase):
             <= statement.excluded.last_counted_at - bindparam("window_seconds", type_=BigInteger),
         ).returning(table.c.claim)
 
+    def _network_upsert(self) -> Any:
+        table = schema.network_windows
+        statement = self._upsert(table).values(
+            service_id=bindparam("service_id"),
+            network_key=bindparam("network_key"),
+            window_start=bindparam("window_start"),
+            reporters=bindparam("added"),
+        )
+        return statement.on_conflict_do_update(
+            index_elements=["service_id", "network_key", "window_start"],
+            set_={"reporters": table.c.reporters + statement.excluded.reporters},
+        ).returning(
+            table.c.service_id, table.c.network_key, table.c.window_start, table.c.reporters
+        )
+
+
+# Network windows are kept this long past their start; longer than any sensible
+# REPORT_WINDOW_MINUTES, and pruning is only housekeeping.
+_LONGEST_WINDOW_SECONDS = 24 * 60 * 60
 
 _REPORT_COLUMNS = (
     "service_id",
