@@ -96,6 +96,7 @@ def home(request: Request) -> HTMLResponse:
         service_count=len(context.catalog.services),
         regions=region_shares(countries),
         world_map=world_map,
+        updated_at=now,
     )
 
 
