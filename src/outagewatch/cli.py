@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import sys
+import time
 from dataclasses import asdict
 from enum import StrEnum
 from typing import IO, Annotated
@@ -91,13 +92,14 @@ def serve(
     """Migrate, load the catalog and serve the site (embedded mode: SQLite, no other service)."""
     settings = _running_settings()
     store = _prepare_store(settings)
-    # Before any worker imports prometheus-client: they add up their metrics through here.
-    metrics_folder.prepare(settings.data_dir / "metrics")
     if demo_mode:
         _backfill_once(store, settings, days=14)
         os.environ["OUTAGEWATCH_DEMO"] = "true"  # the workers read their settings anew
     listen_host = host or settings.host
     listen_port = port or settings.port
+    # Before any worker imports prometheus-client: they add up their metrics through here,
+    # one folder per node, as several nodes of one host may share the data dir.
+    metrics_folder.prepare(settings.data_dir / "metrics" / f"port-{listen_port}")
     console.print(f"serving on http://{listen_host}:{listen_port} ({server}, {workers} worker(s))")
     # Each worker builds its own app from the environment (create_app is the factory), so
     # settings reach workers through OUTAGEWATCH_* variables, which they inherit.
@@ -183,6 +185,9 @@ def simulate(
 @app.command()
 def worker(
     interval: Annotated[float, typer.Option(help="Seconds between detection ticks")] = 5.0,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve /metrics on 127.0.0.1 at this port")
+    ] = None,
 ) -> None:
     """Run detection ticks and gather signals (official status pages, probes) for
     deployments whose web processes set RUN_DETECTION=false. Several may run: one leads."""
@@ -190,6 +195,7 @@ def worker(
 
     from outagewatch.incidents.leader import LeaderFlag, leadership_for, try_to_lead
     from outagewatch.incidents.monitor import Monitor
+    from outagewatch.operations.ticks import TickRecord
     from outagewatch.signals.gathering import gather_forever
 
     settings = _running_settings()
@@ -199,6 +205,8 @@ def worker(
     catalog = catalog_service.CatalogFollower(store)
     clock = SystemClock()
     leader = LeaderFlag()
+    ticks = TickRecord()
+    _serve_metrics(metrics_port)
     console.print(f"detection every {interval:g} s")
 
     async def detect() -> None:
@@ -207,8 +215,11 @@ def worker(
             if leader.held:
                 try:
                     await asyncio.to_thread(catalog.refresh)  # operators' edits, from any node
+                    started = time.perf_counter()
                     changes = await asyncio.to_thread(monitor.tick, catalog.index, now=clock.now())
-                except Exception:  # the database away, or a bug: the next tick tries again
+                    ticks.completed(now=clock.now(), duration_seconds=time.perf_counter() - started)
+                except Exception as error:  # the database away, or a bug: the next tick retries
+                    ticks.failed(error)
                     log.exception("detection tick failed; retrying")
                     changes = []
                 for change in changes:
@@ -236,6 +247,9 @@ def worker(
 @app.command()
 def deliver(
     interval: Annotated[float, typer.Option(help="Seconds between delivery rounds")] = 2.0,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve /metrics on 127.0.0.1 at this port")
+    ] = None,
 ) -> None:
     """Send queued notifications (for deployments whose web processes set RUN_DELIVERY=false;
     any number may run side by side: each message is claimed by one)."""
@@ -251,8 +265,17 @@ def deliver(
     accounts = Accounts(store, secret=settings.resolved_secret(), public_url=settings.public_url)
     deliverer = build_deliverer(settings, store, catalog_service.read_index(store), accounts, clock)
     where = settings.smtp_host or settings.maildir_path()
+    _serve_metrics(metrics_port)
     console.print(f"delivering every {interval:g} s as {deliverer.worker}; e-mail to {where}")
     asyncio.run(deliver_forever(deliverer, clock.now, interval_seconds=interval))
+
+
+def _serve_metrics(port: int | None) -> None:
+    """A worker's own /metrics (ticks, deliveries), for Prometheus on this host."""
+    if port is not None:
+        from prometheus_client import start_http_server
+
+        start_http_server(port, addr="127.0.0.1")
 
 
 @mail_app.command("list")

@@ -3,6 +3,9 @@ sees the whole node, parsed by prometheus-client's own parser."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,7 +15,7 @@ from outagewatch.storage.records import OutboxItem
 from outagewatch.storage.sql import SqlStore, make_engine
 from tests.helpers import eventually
 from tests.metrics_reading import value
-from tests.serving import start_server
+from tests.serving import free_port, start_server
 
 REPORTS = 12
 
@@ -67,7 +70,7 @@ def test_counters_add_up_across_two_workers_and_move(tmp_path: Path) -> None:
                 == 1
             )
         )
-        writers = {path.stem.rsplit("_", 1)[1] for path in (tmp_path / "metrics").glob("*.db")}
+        writers = {path.stem.rsplit("_", 1)[1] for path in (tmp_path / "metrics").rglob("*.db")}
     finally:
         server.stop()
 
@@ -82,3 +85,28 @@ def test_counters_add_up_across_two_workers_and_move(tmp_path: Path) -> None:
     assert value(scrapes[-1], "outagewatch_detection_last_tick_timestamp_seconds") > 1.7e9
     assert delivered
     assert len(writers) == 2  # both workers keep their figures in the shared folder
+
+
+def test_a_separate_worker_serves_its_tick_metrics_on_loopback(tmp_path: Path) -> None:
+    port = free_port()
+    environment = {
+        **os.environ,
+        "OUTAGEWATCH_DATA_DIR": str(tmp_path),
+        "OUTAGEWATCH_POLL_OFFICIAL_STATUS": "false",
+    }
+    environment.pop("OUTAGEWATCH_DATABASE_URL", None)
+    command = [sys.executable, "-m", "outagewatch", "worker", "--interval", "0.2"]
+    worker = subprocess.Popen([*command, "--metrics-port", str(port)], env=environment)
+
+    def ticked() -> bool:
+        try:
+            text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2).text
+        except httpx.TransportError:
+            return False
+        return value(text, "outagewatch_detection_tick_seconds_count") >= 2
+
+    try:
+        assert eventually(ticked, timeout=60)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=15)
