@@ -17,7 +17,6 @@ import os
 from collections import Counter as Tally
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from pathlib import Path
 
 from prometheus_client import (
     CollectorRegistry,
