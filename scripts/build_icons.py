@@ -467,12 +467,16 @@ class Logo:
     hex: str
 
 
-# DATA.md: these brands asked simple-icons to remove their logos and get a monogram. simple-icons
-# still lists "T-Mobile" as another name of Deutsche Telekom's logo; matching names through it
-# would bring back what the brand asked to remove. Normalised names.
-REMOVED_AT_BRANDS_REQUEST = {
+# Brands whose logos simple-icons removed, as their owners' terms or requests do not allow them
+# (Microsoft's brands, LinkedIn among them: simple-icons issue #11236 and PR #10019; OpenAI:
+# PR #13944; see its DISCLAIMER.md, "Removal of Brands"). simple-icons 16.37.0 lists none of these
+# names; should a later version list one as another name of some other logo, matching through it
+# must not draw that logo for them, so these services keep a monogram. Normalised names.
+# Not T-Mobile: simple-icons renamed its T-Mobile icon to Deutsche Telekom (PR #11912) and keeps
+# "T-Mobile" as another name of it; the T-Mobile entries name that logo with `simple_icon:`.
+REMOVED_FROM_SIMPLE_ICONS = {
     "amazon", "amazonwebservices", "aws", "disney", "disneyplus", "linkedin", "microsoft",
-    "microsoftteams", "nintendo", "openai", "outlook", "slack", "tmobile", "xbox",
+    "microsoftteams", "nintendo", "openai", "outlook", "slack", "xbox",
 }  # fmt: skip
 
 
@@ -537,7 +541,7 @@ def logo_matching_names(
     our_names = {our_name, *(normalise(alias) for alias in (*service.aliases, service.slug))}
     candidates: dict[str, Candidate] = {}
     doubts: dict[str, str] = {}
-    for name in sorted(our_names - REMOVED_AT_BRANDS_REQUEST - {""}):
+    for name in sorted(our_names - REMOVED_FROM_SIMPLE_ICONS - {""}):
         for icon_name in icon_names.get(name, []):
             slug = icon_name.icon.slug
             evidence = source_evidence(service, icon_name.source_urls)

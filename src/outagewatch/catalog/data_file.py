@@ -14,6 +14,7 @@ import yaml
 
 from outagewatch.catalog.categories import CATEGORY_BY_SLUG
 from outagewatch.catalog.model import Service
+from outagewatch.catalog.notices import notice_problems
 from outagewatch.catalog.search import search_term_problems, search_terms
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -141,6 +142,7 @@ def find_problems(
         icon = icons.get(slug) if isinstance(slug, str) else None
         if icon is None or not (icons_dir / str(icon.get("file"))).is_file():
             problems.append(f"{slug}: no icon file (run scripts/build_icons.py)")
+    problems.extend(notice_problems(icons, [s for s in known_slugs if isinstance(s, str)]))
     problems.extend(search_term_problems(valid, search_terms() if terms is None else terms))
     return problems
 

@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from outagewatch.api.snapshot_cache import accepts_gzip
-from outagewatch.catalog import data_file
+from outagewatch.catalog import data_file, notices
 from outagewatch.catalog.categories import CATEGORIES, CATEGORY_BY_SLUG
 from outagewatch.catalog.countries import country_name
 from outagewatch.catalog.model import Service
@@ -363,6 +363,7 @@ def credits_page(request: Request) -> HTMLResponse:
         request,
         "credits.html",
         credited=credited,
+        notices=notices.notices_for(icons),
         simple_icons_count=kinds.count("simple-icons"),
         monogram_count=kinds.count("monogram"),
     )
