@@ -32,7 +32,7 @@ from outagewatch.live_relay import RedisRelay
 from outagewatch.notify.accounts import Accounts
 from outagewatch.notify.deliverer import deliver_forever
 from outagewatch.notify.wiring import Wakeup, build_deliverer
-from outagewatch.operations import metrics
+from outagewatch.operations import metrics, retention
 from outagewatch.operations.metered import MeteredDesk, MeteredWriter
 from outagewatch.operations.ticks import TickRecord
 from outagewatch.reports.client import TrustedProxies
@@ -158,6 +158,7 @@ def build_site(
         catalog_task = asyncio.create_task(_follow_catalog(context, catalog), name="catalog")
         delivery = _start_delivery(context) if settings.run_delivery else None
         leader = LeaderFlag()
+        keeper = retention.start(context, leading=lambda: leader.held)
         detector = (
             asyncio.create_task(_detect(context, writer, leader, app.state.ticks), name="detector")
             if settings.run_detection
@@ -190,6 +191,8 @@ def build_site(
             refresher.cancel()
             beat.cancel()
             sampler.cancel()
+            if keeper is not None:
+                keeper.cancel()
             catalog_task.cancel()
             if listener is not None:
                 listener.cancel()

@@ -195,6 +195,7 @@ def worker(
 
     from outagewatch.incidents.leader import LeaderFlag, leadership_for, try_to_lead
     from outagewatch.incidents.monitor import Monitor
+    from outagewatch.operations import retention
     from outagewatch.operations.ticks import TickRecord
     from outagewatch.signals.gathering import gather_forever
 
@@ -233,6 +234,13 @@ def worker(
                 store,
                 settings,
                 catalog=lambda: catalog.index,
+                now=clock.now,
+                leading=lambda: leader.held,
+            ),
+            retention.keep_forever(
+                store,
+                retention.Retention.of(settings),
+                service_ids=lambda: sorted(catalog.index.by_id),
                 now=clock.now,
                 leading=lambda: leader.held,
             ),

@@ -80,6 +80,12 @@ class Settings(BaseSettings):
         default="127.0.0.0/8,::1/128",
         description="Comma-separated networks that may read /metrics",
     )
+    # Retention (operations/retention.py): detection reads a week of mentions and the last
+    # hour of minutes, usual levels read weeks of hours; the floors keep them working.
+    keep_reports_days: int = Field(default=30, ge=1, description="Raw report rows")
+    keep_minutes_days: int = Field(default=14, ge=8, description="Per-minute totals")
+    keep_hours_days: int = Field(default=3 * 365, ge=35, description="Hourly totals")
+    keep_messages_days: int = Field(default=30, ge=1, description="Sent or failed messages")
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -27,6 +27,7 @@ from outagewatch.storage.sql_official import SqlOfficial
 from outagewatch.storage.sql_operators import SqlOperators
 from outagewatch.storage.sql_outbox import SqlOutbox
 from outagewatch.storage.sql_pages import SqlPageDates
+from outagewatch.storage.sql_retention import SqlRetention
 from outagewatch.storage.sql_watch import SqlWatch
 
 __all__ = ["SqlStore", "make_engine", "unix_minute"]
@@ -43,6 +44,7 @@ class SqlStore(
     SqlOfficial,
     SqlOperators,
     SqlPageDates,
+    SqlRetention,
     SqlWatch,
 ):
     """Every Store method: intake (sql_intake.py), counts (sql_counts.py), incidents

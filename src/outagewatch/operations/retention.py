@@ -1,0 +1,143 @@
+"""A year of data, bounded: what is past its keeping is deleted in small steps by the node
+that leads detection, between report commits, and SQLite's log is checkpointed so it stays
+small under constant readers.
+
+What is kept, by default: raw report rows 30 days (moderation looks back that far), the
+per-minute totals, breakdowns and mentions 14 days (detection reads the last hour and a
+week of mentions, pages the last 24 hours), hourly totals 3 years (usual levels, charts),
+sent or failed messages 30 days. Incidents and their timelines are kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from outagewatch.config import Settings
+from outagewatch.context import AppContext
+from outagewatch.storage.sql import SqlStore
+
+log = logging.getLogger(__name__)
+
+SERVICES_PER_STEP = 25  # one short transaction each: intake commits slip in between steps
+ROWS_PER_STEP = 5_000
+PRUNE_EVERY = timedelta(minutes=10)
+CHECKPOINT_EVERY_SECONDS = 60.0
+CHECKPOINT_BUSY_MILLISECONDS = 200
+
+
+class Pruning(Protocol):
+    def transaction(self) -> AbstractContextManager[None]: ...
+
+    def exclusive_writes(self) -> AbstractContextManager[None]: ...
+
+    def prune_counts(
+        self, service_ids: Sequence[int], *, minutes_before: int, hours_before: int
+    ) -> int: ...
+
+    def prune_reports(self, *, before: datetime, limit: int) -> int: ...
+
+    def prune_messages(self, *, before: datetime, limit: int) -> int: ...
+
+    def checkpoint_log(self, *, busy_milliseconds: int) -> tuple[int, int] | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    reports: timedelta = timedelta(days=30)
+    minutes: timedelta = timedelta(days=14)
+    hours: timedelta = timedelta(days=3 * 365)
+    messages: timedelta = timedelta(days=30)
+
+    @classmethod
+    def of(cls, settings: Settings) -> Retention:
+        return cls(
+            reports=timedelta(days=settings.keep_reports_days),
+            minutes=timedelta(days=settings.keep_minutes_days),
+            hours=timedelta(days=settings.keep_hours_days),
+            messages=timedelta(days=settings.keep_messages_days),
+        )
+
+
+def prune_services(
+    store: Pruning, retention: Retention, service_ids: Sequence[int], *, now: datetime
+) -> int:
+    """One step: the counts of a few services, in one short transaction."""
+    minutes_before = int((now - retention.minutes).timestamp()) // 60
+    hours_before = int((now - retention.hours).timestamp()) // 3600
+    with store.exclusive_writes(), store.transaction():
+        return store.prune_counts(
+            service_ids, minutes_before=minutes_before, hours_before=hours_before
+        )
+
+
+def prune_rows(store: Pruning, retention: Retention, *, now: datetime) -> int:
+    """One step: up to ROWS_PER_STEP old reports and as many old messages."""
+    with store.exclusive_writes(), store.transaction():
+        reports = store.prune_reports(before=now - retention.reports, limit=ROWS_PER_STEP)
+        messages = store.prune_messages(before=now - retention.messages, limit=ROWS_PER_STEP)
+    return reports + messages
+
+
+async def prune_round(
+    store: Pruning, retention: Retention, service_ids: Sequence[int], *, now: datetime
+) -> int:
+    """Every step once over all services, then old rows until none is left; each step in a
+    thread of its own, so the event loop (and intake) runs between them."""
+    deleted = 0
+    for start in range(0, len(service_ids), SERVICES_PER_STEP):
+        chunk = service_ids[start : start + SERVICES_PER_STEP]
+        deleted += await asyncio.to_thread(prune_services, store, retention, chunk, now=now)
+    while True:
+        step = await asyncio.to_thread(prune_rows, store, retention, now=now)
+        deleted += step
+        if step < ROWS_PER_STEP:
+            return deleted
+
+
+async def keep_forever(
+    store: Pruning,
+    retention: Retention,
+    *,
+    service_ids: Callable[[], Sequence[int]],
+    now: Callable[[], datetime],
+    leading: Callable[[], bool],
+) -> None:
+    """The leader prunes every PRUNE_EVERY; every process checkpoints SQLite's log each
+    minute (a checkpoint from any connection serves the whole file)."""
+    last_pruned: datetime | None = None
+    while True:
+        try:
+            moment = now()
+            if leading() and (last_pruned is None or moment - last_pruned >= PRUNE_EVERY):
+                deleted = await prune_round(store, retention, service_ids(), now=moment)
+                last_pruned = moment
+                log.info("retention: %d old rows deleted", deleted)
+            await asyncio.to_thread(
+                store.checkpoint_log, busy_milliseconds=CHECKPOINT_BUSY_MILLISECONDS
+            )
+        except Exception:
+            log.exception("retention step failed; retrying")
+        await asyncio.sleep(CHECKPOINT_EVERY_SECONDS)
+
+
+def start(context: AppContext, *, leading: Callable[[], bool]) -> asyncio.Task[None] | None:
+    """The keeper of a `serve` process (None for a store that keeps nothing of this kind)."""
+    store = context.store
+    if not isinstance(store, SqlStore):
+        return None
+    return asyncio.create_task(
+        keep_forever(
+            store,
+            Retention.of(context.settings),
+            service_ids=lambda: sorted(context.catalog.by_id),
+            now=context.clock.now,
+            leading=leading,
+        ),
+        name="retention",
+    )
