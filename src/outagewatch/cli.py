@@ -14,6 +14,7 @@ from typing import IO, Annotated
 import typer
 from rich.console import Console
 
+from outagewatch import cli_backup
 from outagewatch.catalog import data_file
 from outagewatch.catalog import service as catalog_service
 from outagewatch.catalog.categories import CATEGORY_BY_SLUG
@@ -29,6 +30,8 @@ app = typer.Typer(help="OutageWatch: crowd-sourced outage tracking.", no_args_is
 catalog_app = typer.Typer(help="The catalog of services.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(admin_app, name="admin")
+app.command()(cli_backup.backup)
+app.command()(cli_backup.restore)
 mail_app = typer.Typer(help="The local mailbox (no SMTP configured).", no_args_is_help=True)
 app.add_typer(mail_app, name="mail")
 console = Console(stderr=True)
