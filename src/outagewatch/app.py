@@ -12,7 +12,6 @@ from datetime import timedelta
 import numpy as np
 import redis.asyncio as redis
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from outagewatch import __version__, demo
@@ -52,6 +51,7 @@ from outagewatch.web import metrics as metrics_page
 from outagewatch.web import operator as operator_pages
 from outagewatch.web.rendering import STATIC_DIR, make_templates
 from outagewatch.web.security import SecurityHeaders
+from outagewatch.web.static_assets import StaticAssets
 
 log = logging.getLogger(__name__)
 
@@ -233,7 +233,7 @@ def build_site(
     app.include_router(account_pages.router)
     app.include_router(operator_pages.router)
     app.include_router(admin_pages.router)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", StaticAssets(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders)
     # Outermost of our middleware, so a report meets as little code as possible on its way.
     app.add_middleware(ReportIntake, desk=lambda: app.state.desk, catalog=lambda: context.catalog)

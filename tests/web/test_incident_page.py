@@ -47,7 +47,7 @@ def test_an_open_incident_page_listens_and_its_times_carry_their_instant(
 
     assert f'id="incident-live" data-incident="{incident}" data-slug="tiktok"' in page
     assert 'data-state="open"' in page
-    assert '<script src="/static/live.js" defer></script>' in page
+    assert '<script src="/static/live.js?v=' in page
     assert '<time datetime="2026-11-18T15:42:30+00:00" data-local="long">' in page
     assert "Times are in UTC." in page  # without JavaScript: UTC, and said so
 

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 from fastapi.testclient import TestClient
+
+from outagewatch.clock import FixedClock
+from outagewatch.storage.sql import SqlStore
+from tests.conftest import NOW
+from tests.helpers import service_id
+from tests.web.test_account_pages import _sign_in
 
 
 def test_every_page_is_gzipped_for_a_browser_that_takes_it(client: TestClient) -> None:
@@ -19,3 +28,65 @@ def test_a_browser_without_gzip_gets_plain_html(client: TestClient) -> None:
 
     assert "content-encoding" not in response.headers
     assert response.text.startswith("<!doctype html>")
+
+
+RAW_ERROR = "cannot connect: [Errno -2] Name or service not known"
+
+
+def _official_page_fails(store: SqlStore, slug: str) -> None:
+    with store.transaction():
+        store.sync_official_sources(store.list_services(), now=NOW)
+        store.record_check(
+            service_id(store, slug),
+            checked_at=NOW,
+            next_check_at=NOW + timedelta(minutes=5),
+            error=RAW_ERROR,
+        )
+
+
+def test_visitors_read_what_a_failed_official_check_means_not_its_raw_error(
+    client: TestClient, loaded_store: SqlStore
+) -> None:
+    _official_page_fails(loaded_store, "discord")
+
+    page = client.get("/services/discord").text
+
+    assert "the official status page could not be reached just now" in page
+    assert "Errno" not in page and "cannot connect" not in page
+
+
+def test_operators_still_see_the_raw_error_on_the_service_admin_page(
+    client: TestClient, loaded_store: SqlStore, clock: FixedClock
+) -> None:
+    _official_page_fails(loaded_store, "discord")
+    with loaded_store.transaction():
+        loaded_store.set_role("op@example.org", "operator", now=clock.now())
+    _sign_in(client, loaded_store, "op@example.org")
+
+    page = client.get("/admin/services/discord").text
+
+    assert RAW_ERROR in page
+
+
+def test_favicon_ico_answers_with_the_site_icon(client: TestClient) -> None:
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/svg+xml"
+    assert "<svg" in response.text
+
+
+def test_the_stylesheet_is_linked_by_version_and_kept_for_good_under_it(
+    client: TestClient,
+) -> None:
+    page = client.get("/about").text
+    stylesheet = re.search(r'<link rel="stylesheet" href="(/static/app\.css\?v=\w+)">', page)
+    assert stylesheet is not None
+
+    versioned = client.get(stylesheet.group(1))
+    plain = client.get("/static/app.css")
+    stale = client.get("/static/app.css?v=0ld")
+
+    assert versioned.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert plain.headers["cache-control"] == "public, max-age=3600"
+    assert stale.headers["cache-control"] == "public, max-age=3600"

@@ -148,10 +148,12 @@ async def service_page(request: Request, slug: str) -> Response:
     account = await _operator(request)
     service = _service(request, slug)
     context = _context(request)
-    override, reports = await run_in_threadpool(
+    override, reports, official, probe = await run_in_threadpool(
         lambda: (
             context.store.overrides().get(service.id or 0),
             context.store.recent_reports(service.id or 0, limit=REPORTS_SHOWN),
+            context.store.official_status(service.id or 0),
+            context.store.probe_results().get(service.id or 0),
         )
     )
     return _render(
@@ -163,6 +165,8 @@ async def service_page(request: Request, slug: str) -> Response:
         threshold_names=list(THRESHOLD_LIMITS),
         editable=list(EDITABLE_FIELDS),
         reports=reports,
+        official=official,
+        probe=probe,
         notice=request.query_params.get("notice"),
         error=request.query_params.get("error"),
     )

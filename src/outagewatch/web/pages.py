@@ -32,6 +32,7 @@ from outagewatch.storage.records import Account
 from outagewatch.web import presenters, rendering, worldmap
 from outagewatch.web.accounts import CHOICE_LABELS, choice_of
 from outagewatch.web.charts import hourly_chart, recent_chart
+from outagewatch.web.rendering import STATIC_DIR
 from outagewatch.web.security import SESSION_COOKIE, same_origin
 from outagewatch.web.worldmap import render_world_map
 
@@ -369,6 +370,16 @@ def credits_page(request: Request) -> HTMLResponse:
     )
 
 
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers and feed readers ask for /favicon.ico whatever a page's icon link says."""
+    return Response(
+        (STATIC_DIR / "favicon.svg").read_bytes(),
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
+
+
 @router.get(worldmap.SPRITE_PATH)
 def world_outlines_file(request: Request, v: str = "") -> Response:
     """The map's outlines, the same for every page: kept for good under the versioned URL
@@ -385,4 +396,3 @@ def world_outlines_file(request: Request, v: str = "") -> Response:
         headers["Content-Encoding"] = "gzip"
     body = worldmap.outline_sprite_gzipped() if gzipped else worldmap.outline_sprite()
     return Response(body, media_type="image/svg+xml", headers=headers)
-

@@ -15,10 +15,10 @@ from outagewatch.catalog.categories import CATEGORIES
 from outagewatch.catalog.countries import country_flag, country_name
 from outagewatch.context import AppContext
 from outagewatch.detection.status import status_label
-from outagewatch.web import presenters
+from outagewatch.web import presenters, static_assets
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
-STATIC_DIR = Path(__file__).parent / "static"
+STATIC_DIR = static_assets.STATIC_DIR
 
 
 def make_templates() -> Jinja2Templates:
@@ -29,6 +29,7 @@ def make_templates() -> Jinja2Templates:
     environment.filters["country_name"] = country_name
     environment.filters["flag"] = country_flag
     environment.globals["status_label"] = status_label
+    environment.globals["asset_url"] = static_assets.asset_url
     return templates
 
 
