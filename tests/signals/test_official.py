@@ -309,11 +309,12 @@ def test_an_html_status_page_is_read_through_the_feed_it_announces(
     assert again == PollRound(unchanged=1)
     assert [request.path for request in server.requests] == [
         "/bank/status/api/v2/summary.json",  # not flagged, so first: is it Statuspage?
+        "/bank/status/index.json",  # or Better Stack?
         "/bank/status",
         "/bank/history.rss",
         "/bank/history.rss",  # the feed directly from then on, with its validators
     ]
-    assert server.requests[3].headers["If-None-Match"] == '"f1"'
+    assert server.requests[4].headers["If-None-Match"] == '"f1"'
     status = _status(store, bank)
     assert (status.kind, status.feed_url) == ("feed", f"{server.url}/bank/history.rss")
     assert status.url == f"{server.url}/bank/status" and not status.failing

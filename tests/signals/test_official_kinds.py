@@ -1,9 +1,11 @@
-"""Status pages find their own kind: a local status server plays Statuspage sites, feeds and
-plain pages, and the poller learns which is which, whatever the catalog's flag said."""
+"""Status pages find their own kind: a local status server plays Statuspage and Better Stack
+sites, feeds and plain pages, and the poller learns which is which, whatever the catalog's flag
+said."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -17,6 +19,7 @@ from outagewatch.catalog.categories import CATEGORIES
 from outagewatch.catalog.search import CatalogIndex
 from outagewatch.clock import FixedClock
 from outagewatch.signals.official import OfficialPoller, PollRound
+from outagewatch.signals.official_platforms import PlatformFormatError, parse_betterstack_index
 from outagewatch.storage import migrate, schema
 from outagewatch.storage.records_official import OfficialStatus
 from outagewatch.storage.sql import SqlStore, make_engine
@@ -87,6 +90,7 @@ def test_a_feed_only_page_is_read_through_its_feed(store: SqlStore, server: Stat
     assert _status(store, chat).kind == "feed"
     assert [request.path for request in server.requests] == [
         "/chat/status/api/v2/summary.json",  # asked once: not there
+        "/chat/status/index.json",  # nor a Better Stack page
         "/chat/status",
         "/chat/status",  # the feed directly from then on
     ]
@@ -192,3 +196,59 @@ def test_upgrading_looks_afresh_at_pages_read_as_feeds_or_links(tmp_path: Path) 
         (2, "unknown", None),
         (3, "unknown", None),
     ]
+
+
+def _betterstack_index(state: str) -> bytes:
+    document = {
+        "data": {
+            "id": "165",
+            "type": "status_page",
+            "attributes": {"company_name": "ChatApp", "aggregate_state": state},
+            "relationships": {"status_reports": {"data": []}},
+        },
+        "included": [],
+    }
+    return json.dumps(document).encode()
+
+
+def test_a_better_stack_page_is_found_and_its_overall_state_read(
+    store: SqlStore, server: StatusServer
+) -> None:
+    # Better Stack answers every path with the same page shell, the Statuspage one included.
+    server.serve("/chat/api/v2/summary.json", PLAIN_PAGE, content_type="text/html")
+    server.serve(
+        "/chat/index.json", _betterstack_index("downtime"), content_type="application/json"
+    )
+    chat = _chat_with_page(store, f"{server.url}/chat")
+
+    first = _poll(store, T0)
+    server.serve(
+        "/chat/index.json", _betterstack_index("operational"), content_type="application/json"
+    )
+    again = _poll(store, T0 + timedelta(minutes=2))
+
+    assert (first, again) == (PollRound(read=1), PollRound(read=1))
+    status = _status(store, chat)
+    assert (status.kind, status.indicator, status.description) == (
+        "betterstack",
+        "none",
+        "All systems operational",
+    )
+    assert [request.path for request in server.requests] == [
+        "/chat/api/v2/summary.json",
+        "/chat/index.json",
+        "/chat/index.json",  # directly from then on
+    ]
+
+
+@pytest.mark.parametrize(
+    ("state", "indicator"),
+    [("degraded", "minor"), ("downtime", "major"), ("maintenance", "maintenance")],
+)
+def test_better_stack_states_become_statuspage_indicators(state: str, indicator: str) -> None:
+    assert parse_betterstack_index(json.loads(_betterstack_index(state)))[0] == indicator
+
+
+def test_json_that_is_not_a_better_stack_index_is_refused() -> None:
+    with pytest.raises(PlatformFormatError, match="no 'data' of type status_page"):
+        parse_betterstack_index({"data": {"type": "incident"}})

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from outagewatch.catalog.model import Service
+from outagewatch.signals.host_turns import HostTurns as HostTurns
 from outagewatch.signals.official_fetch import (
     USER_AGENT as USER_AGENT,
 )
@@ -48,6 +49,7 @@ log = logging.getLogger(__name__)
 # Statuspage sites serve a cached summary and expect to be polled; feeds change less often.
 CHECK_INTERVAL: dict[SourceKind, timedelta] = {
     "statuspage": timedelta(minutes=2),
+    "betterstack": timedelta(minutes=2),
     "feed": timedelta(minutes=5),
     # A page without a feed: looked at again daily, in case it gains one.
     "page": timedelta(days=1),
@@ -64,6 +66,7 @@ LEASE = timedelta(minutes=10)
 _FEED_ACCEPT = "application/atom+xml, application/rss+xml, application/xml;q=0.9, */*;q=0.5"
 ACCEPT: dict[SourceKind, str] = {
     "statuspage": "application/json",
+    "betterstack": "application/json",
     "unknown": "application/json",  # its first question: does a Statuspage API answer?
     "feed": _FEED_ACCEPT,
     "page": _FEED_ACCEPT,
@@ -93,41 +96,6 @@ class PollRound:
 class _Outcome:
     result: Literal["read", "unchanged", "failed"]
     statements_added: int = 0
-
-
-class HostTurns:
-    """Which due sources may be asked now, and when the others may: one request per host
-    per round, `gap` apart. A host is a URL's host and port (one server, as far as we can
-    tell from outside). Remembered per process, which is enough while one poller runs."""
-
-    def __init__(self, gap: timedelta) -> None:
-        self.gap = gap
-        self._last_request_at: dict[str, datetime] = {}
-
-    def plan(
-        self, sources: Iterable[OfficialSource], *, now: datetime
-    ) -> tuple[list[OfficialSource], list[tuple[OfficialSource, datetime]]]:
-        by_host: dict[str, list[OfficialSource]] = {}
-        for source in sources:
-            by_host.setdefault(_host(request_url(source)), []).append(source)
-        ask_now: list[OfficialSource] = []
-        later: list[tuple[OfficialSource, datetime]] = []
-        for host, waiting in by_host.items():
-            last = self._last_request_at.get(host)
-            free_at = now if last is None else max(now, last + self.gap)
-            if free_at <= now:
-                ask_now.append(waiting.pop(0))
-                self._last_request_at[host] = now
-                free_at = now + self.gap
-            later.extend((source, free_at + self.gap * turn) for turn, source in enumerate(waiting))
-        return ask_now, later
-
-
-def _host(url: str) -> str:
-    try:
-        return urlsplit(url).netloc.lower() or url
-    except ValueError:
-        return url
 
 
 class OfficialPoller:
@@ -200,39 +168,45 @@ class OfficialPoller:
     async def _read(
         self, client: httpx.AsyncClient, source: OfficialSource, now: datetime
     ) -> _Outcome:
-        """A page flagged as Statuspage, or not known yet, is first asked for its Statuspage
-        summary; if that API is not there, the page itself is read: as a feed, through the
-        feed it announces, or else kept as a link. The catalog's flag is only a hint."""
-        if not _may_be_statuspage(source):
-            kind: SourceKind = "page" if source.kind == "unknown" else source.kind
-            return await self._read_page(client, replace(source, kind=kind), now)
-        try:
-            return await self._read_statuspage(client, source, now)
-        except (FetchError, SourceFormatError) as error:
-            if isinstance(error, FetchError) and not error.says_not_here:
-                raise  # down or slow: that says nothing about what kind of page it is
-            not_statuspage = error
+        """A page flagged as Statuspage, or not known yet, is first asked for the documents
+        of the hosted platforms we read structurally (a Statuspage summary, a Better Stack
+        index.json); if none is there, the page itself is read: as a feed, through the feed
+        it announces, or else kept as a link. The catalog's flag is only a hint."""
+        tried: Exception | None = None
+        for kind in _structured_kinds(source):
+            try:
+                return await self._read_structured(client, source, kind, now)
+            except (FetchError, SourceFormatError) as error:
+                if isinstance(error, FetchError) and not error.says_not_here:
+                    raise  # down or slow: that says nothing about what kind of page it is
+                tried = tried or error
+        if tried is None:
+            read_as: SourceKind = "page" if source.kind == "unknown" else source.kind
+            return await self._read_page(client, replace(source, kind=read_as), now)
         plain = replace(source, kind="page", feed_url=None, etag=None, last_modified=None)
         try:
             return await self._read_page(client, plain, now)
         except (FetchError, SourceFormatError):
-            if source.kind == "statuspage":
-                raise not_statuspage from None  # the flag's claim is what failed first
+            if source.kind != "unknown":
+                raise tried from None  # the kind we knew it as is what failed first
             raise
 
-    async def _read_statuspage(
-        self, client: httpx.AsyncClient, source: OfficialSource, now: datetime
+    async def _read_structured(
+        self, client: httpx.AsyncClient, source: OfficialSource, kind: SourceKind, now: datetime
     ) -> _Outcome:
-        summary = replace(source, kind="statuspage")
-        answer = await self._fetch(client, summary)
+        probe = replace(source, kind=kind)
+        if kind != source.kind:  # validators belong to the document they came with
+            probe = replace(probe, etag=None, last_modified=None)
+        answer = await self._fetch(client, probe)
         parsed = None
         if answer.body is not None:
-            parsed = parse_answer(summary, answer.body, fetched_at=now)
-            parsed = await self._with_resolutions(client, summary, parsed, now)
-        if source.kind != "statuspage":
-            log.info("service %s: %s runs Statuspage", source.service_id, source.url)
-            await asyncio.to_thread(self._record_form, source, "statuspage", None)
-        return await asyncio.to_thread(self._record_success, summary, answer, parsed, now)
+            parsed = parse_answer(probe, answer.body, fetched_at=now)
+            if kind == "statuspage":
+                parsed = await self._with_resolutions(client, probe, parsed, now)
+        if kind != source.kind:
+            log.info("service %s: %s is read as %s", source.service_id, source.url, kind)
+            await asyncio.to_thread(self._record_form, source, kind, None)
+        return await asyncio.to_thread(self._record_success, probe, answer, parsed, now)
 
     async def _read_page(
         self, client: httpx.AsyncClient, source: OfficialSource, now: datetime
@@ -363,13 +337,18 @@ def _is_page(answer: Answer) -> bool:
 _FEED_SUFFIXES = (".rss", ".atom", ".xml", "/feed", "/rss")
 
 
-def _may_be_statuspage(source: OfficialSource) -> bool:
-    """Flagged as Statuspage, or not known yet and not a feed's address by its look (a
-    Statuspage site is asked at its root; a feed's URL would only cost a 404)."""
-    if source.kind == "statuspage":
-        return True
+def _structured_kinds(source: OfficialSource) -> tuple[SourceKind, ...]:
+    """The platform documents to ask for, in turn: a known kind's own, or, for a page not
+    known yet (or flagged as Statuspage), each platform's, unless its address is a feed's
+    by its look (a platform is asked at its root; a feed's URL would only cost 404s)."""
+    if source.kind == "betterstack":
+        return ("betterstack",)
     path = urlsplit(source.url).path.lower().rstrip("/")
-    return source.kind == "unknown" and not path.endswith(_FEED_SUFFIXES)
+    if source.kind == "statuspage" or (
+        source.kind == "unknown" and not path.endswith(_FEED_SUFFIXES)
+    ):
+        return ("statuspage", "betterstack")
+    return ()
 
 
 async def run_official_poller(

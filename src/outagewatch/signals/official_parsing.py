@@ -16,6 +16,11 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser  # type: ignore[import-untyped]
 
+from outagewatch.signals.official_platforms import (
+    PlatformFormatError,
+    betterstack_index_url,
+    parse_betterstack_index,
+)
 from outagewatch.storage.records_official import OfficialSource, OfficialStatement
 
 KNOWN_INDICATORS = frozenset({"none", "minor", "major", "critical", "maintenance"})
@@ -69,18 +74,27 @@ class ParsedOfficial:
 def request_url(source: OfficialSource) -> str:
     if source.kind == "statuspage":
         return statuspage_summary_url(source.url)
+    if source.kind == "betterstack":
+        return betterstack_index_url(source.url)
     return source.feed_url or source.url
 
 
 def parse_answer(source: OfficialSource, body: bytes, *, fetched_at: datetime) -> ParsedOfficial:
     """What a source's answer says; SourceFormatError if it is not what its kind publishes."""
-    if source.kind != "statuspage":
+    if source.kind not in ("statuspage", "betterstack"):
         return parse_feed(body, fetched_at=fetched_at)
+    what = "Statuspage summary" if source.kind == "statuspage" else "Better Stack status page"
     try:
         data = json.loads(body)
     except ValueError:
-        raise SourceFormatError("not a Statuspage summary: not JSON") from None
-    return parse_statuspage_summary(data, base_url=source.url)
+        raise SourceFormatError(f"not a {what}: not JSON") from None
+    if source.kind == "statuspage":
+        return parse_statuspage_summary(data, base_url=source.url)
+    try:
+        indicator, description = parse_betterstack_index(data)
+    except PlatformFormatError as error:
+        raise SourceFormatError(str(error)) from None
+    return ParsedOfficial(indicator=indicator, description=description, updates=())
 
 
 # -- HTML status pages: the feed they link to --------------------------------------------------

@@ -9,9 +9,10 @@ from typing import Literal
 # What the poller found a status page to be (the catalog's statuspage_io flag is a hint):
 # "unknown": not looked at yet; its first check asks for a Statuspage summary, then the page.
 # "statuspage": an Atlassian Statuspage site, read through <base>/api/v2/summary.json.
+# "betterstack": a Better Stack page, its overall state read from <page>/index.json.
 # "feed": an RSS or Atom feed: the status page URL itself, or one its HTML page links to.
 # "page": an HTML page linking to no feed: shown as a link, looked at again now and then.
-SourceKind = Literal["unknown", "statuspage", "feed", "page"]
+SourceKind = Literal["unknown", "statuspage", "betterstack", "feed", "page"]
 
 
 @dataclass(frozen=True, slots=True)

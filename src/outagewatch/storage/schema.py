@@ -313,7 +313,7 @@ official_sources = Table(
     "official_sources",
     metadata,
     Column("service_id", ForeignKey("services.id"), primary_key=True),
-    Column("kind", String(16), nullable=False),  # unknown | statuspage | feed | page
+    Column("kind", String(16), nullable=False),  # unknown | statuspage | betterstack | feed | page
     Column("url", String(500), nullable=False),
     Column("feed_url", String(500)),  # a feed the HTML page at url links to, read instead
     Column("etag", String(300)),
