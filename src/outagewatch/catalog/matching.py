@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import process
@@ -96,13 +97,19 @@ class NameTable:
 
     def __init__(self, names: Iterable[Name]) -> None:
         self.names: tuple[Name, ...] = tuple(names)
-        # Parallel lists, computed once: a query scans them all.
+        # Computed once, so that a query costs a few scans in C rather than a Python loop
+        # over every name: names sorted for prefixes, and all names in one text per layout,
+        # where str.find looks for a word or a fragment and bisect says whose name it is in.
         self.owners = [name.owner for name in self.names]
         self.compacts = [name.words.replace(" ", "") for name in self.names]
         self._spaced = [f" {name.words} " for name in self.names]
         self._by_compact: dict[str, list[Name]] = {}
         for name, compact in zip(self.names, self.compacts, strict=True):
             self._by_compact.setdefault(compact, []).append(name)
+        self._sorted = sorted(range(len(self.names)), key=self.compacts.__getitem__)
+        self._sorted_compacts = [self.compacts[position] for position in self._sorted]
+        self._compact_text, self._compact_starts = _joined(self.compacts)
+        self._spaced_text, self._spaced_starts = _joined(self._spaced)
         self._starts: dict[int, list[str]] = {}
 
     def starts(self, length: int) -> list[str]:
@@ -130,19 +137,20 @@ class NameTable:
             if quality > found.get(owner, 0):
                 found[owner] = quality
 
-        brand_start, word_start = f" {words} ", f" {words}"
+        brand_start = f" {words} "
         sharing: set[int] = set()  # services whose name starts with the query's words
-        inside = len(compact) >= 3
-        for owner, spaced, text in zip(self.owners, self._spaced, self.compacts, strict=True):
-            if text.startswith(compact):
-                if spaced.startswith(brand_start) and len(spaced) > len(brand_start):
-                    sharing.add(owner)
-                else:
-                    offer(owner, PREFIX)
-            elif word_start in spaced:
-                offer(owner, WORD)
-            elif inside and compact in text:
-                offer(owner, INSIDE)
+        for position in self._with_prefix(compact):
+            spaced = self._spaced[position]
+            if spaced.startswith(brand_start) and len(spaced) > len(brand_start):
+                sharing.add(self.owners[position])
+            else:
+                offer(self.owners[position], PREFIX)
+        for position, offset in _occurrences(self._spaced_text, self._spaced_starts, f" {words}"):
+            if offset > 0:  # at 0 it is the name's start: a prefix, offered above
+                offer(self.owners[position], WORD)
+        if len(compact) >= 3:
+            for position, _ in _occurrences(self._compact_text, self._compact_starts, compact):
+                offer(self.owners[position], INSIDE)
         exact = self._by_compact.get(compact, [])
         own = {name.owner for name in exact if name.own}
         aliases = {name.owner for name in exact if not name.own} - own
@@ -157,6 +165,13 @@ class NameTable:
             offer(owner, BRAND if shared else EXACT)
         self._typos(compact, offer)
         return found
+
+    def _with_prefix(self, compact: str) -> Iterator[int]:
+        """Positions of the names that start with `compact` (no spaces)."""
+        index = bisect_left(self._sorted_compacts, compact)
+        while index < len(self._sorted) and self._sorted_compacts[index].startswith(compact):
+            yield self._sorted[index]
+            index += 1
 
     def _typos(self, compact: str, offer: Callable[[int, int], None]) -> None:
         edits = allowed_edits(compact)
@@ -175,6 +190,25 @@ class NameTable:
             ):
                 if starts[position]:
                     offer(self.owners[position], TYPO_PREFIX - 5 * int(distance))
+
+
+def _joined(texts: Sequence[str]) -> tuple[str, list[int]]:
+    """The texts in one string, a newline apart, and where each starts in it."""
+    starts, offset = [], 0
+    for text in texts:
+        starts.append(offset)
+        offset += len(text) + 1
+    return "\n".join(texts), starts
+
+
+def _occurrences(text: str, starts: Sequence[int], fragment: str) -> Iterator[tuple[int, int]]:
+    """(position of the name, offset in it) of each place `fragment` occurs in a joined text;
+    a fragment holds no newline, so it never spans two names."""
+    found = text.find(fragment)
+    while found >= 0:
+        position = bisect_right(starts, found) - 1
+        yield position, found - starts[position]
+        found = text.find(fragment, found + 1)
 
 
 def names_of(owner: int, *, own: Sequence[str], others: Sequence[str]) -> list[Name]:
