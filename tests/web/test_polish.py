@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from outagewatch.clock import FixedClock
 from outagewatch.storage.sql import SqlStore
 from tests.conftest import NOW
-from tests.helpers import service_id
+from tests.helpers import add_reports, service_id
 from tests.web.test_account_pages import _sign_in
 
 
@@ -90,3 +90,21 @@ def test_the_stylesheet_is_linked_by_version_and_kept_for_good_under_it(
     assert versioned.headers["cache-control"] == "public, max-age=31536000, immutable"
     assert plain.headers["cache-control"] == "public, max-age=3600"
     assert stale.headers["cache-control"] == "public, max-age=3600"
+
+
+def test_the_two_search_forms_of_the_home_page_have_different_names(client: TestClient) -> None:
+    page = client.get("/").text
+
+    assert page.count('role="search"') == 2
+    assert 'role="search" aria-label="Check whether a service is down"' in page
+
+
+def test_regions_are_named_in_words_without_flag_emoji(
+    client: TestClient, loaded_store: SqlStore
+) -> None:
+    add_reports(loaded_store, "tiktok", [NOW - timedelta(minutes=2)] * 3, country="ZA")
+
+    page = client.get("/services/tiktok").text
+
+    assert "South Africa" in page
+    assert not any(0x1F1E6 <= ord(character) <= 0x1F1FF for character in page)

@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from outagewatch.api.snapshot_cache import accepts_gzip
 from outagewatch.catalog.categories import CATEGORIES
-from outagewatch.catalog.countries import country_flag, country_name
+from outagewatch.catalog.countries import country_name
 from outagewatch.context import AppContext
 from outagewatch.detection.status import status_label
 from outagewatch.web import presenters, static_assets
@@ -27,7 +27,6 @@ def make_templates() -> Jinja2Templates:
     environment.filters["thousands"] = presenters.thousands
     environment.filters["percent"] = presenters.percent
     environment.filters["country_name"] = country_name
-    environment.filters["flag"] = country_flag
     environment.globals["status_label"] = status_label
     environment.globals["asset_url"] = static_assets.asset_url
     return templates
