@@ -130,6 +130,15 @@ def test_the_catalogs_own_entries_are_opened_by_their_names_not_taken_as_aliases
     assert [service.slug if service else None for service in opened] == ["easypaisa", "t-online"]
 
 
+def test_a_word_that_only_begins_names_is_no_brand_to_choose_in() -> None:
+    banks = [SERVICES[8], _service(20, "bank-of-ireland", "Bank of Ireland", 3)]
+
+    answer = CatalogIndex(banks, terms={}).lookup("bank")
+
+    assert [s.slug for s in answer.results] == ["bank-of-america", "bank-of-ireland"]
+    assert (answer.exact, answer.choices) == (None, False)
+
+
 def test_among_shared_brand_choices_the_one_with_problems_comes_first() -> None:
     results = INDEX.search("mtn", statuses={11: "major"}, country="NG")
 

@@ -129,6 +129,11 @@ class NameTable:
                     best[owner] = quality
         return best
 
+    def names_something(self, query: str) -> bool:
+        """Whether some service's name or alias is exactly the query (or the name in it):
+        "MTN" is a brand, "bank" only a word that names begin with."""
+        return any(form.replace(" ", "") in self._by_compact for form in query_forms(query))
+
     def _form_qualities(self, words: str) -> dict[int, int]:
         compact = words.replace(" ", "")
         found: dict[int, int] = {}

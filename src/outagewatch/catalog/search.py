@@ -166,5 +166,5 @@ class CatalogIndex:
         return SearchAnswer(
             results=[self.services[position] for position in positions[:limit]],
             exact=exact,
-            choices=exact is None and not best and len(shared) > 1,
+            choices=not best and len(shared) > 1 and self._names.names_something(query),
         )
