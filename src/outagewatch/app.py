@@ -31,7 +31,7 @@ from outagewatch.live_relay import RedisRelay
 from outagewatch.notify.accounts import Accounts
 from outagewatch.notify.deliverer import deliver_forever
 from outagewatch.notify.wiring import Wakeup, build_deliverer
-from outagewatch.operations import metrics, retention
+from outagewatch.operations import logs, metrics, retention
 from outagewatch.operations.metered import MeteredDesk, MeteredWriter
 from outagewatch.operations.ticks import TickRecord
 from outagewatch.reports.client import TrustedProxies
@@ -75,6 +75,7 @@ def create_app(
     Storage must already be migrated and the catalog loaded (`outagewatch migrate`).
     """
     site = build_site(settings, store=store, clock=clock, limiter=limiter)
+    logs.configure(site.state.context.settings.log_format)
     # Reports enter before any of FastAPI's middleware: on the hottest path, each layer
     # costs measurably (bench/ingest.py), and the intake handles its own errors. Status JSON
     # and anonymous service pages, what a flash crowd reads, come from a snapshot in memory
@@ -85,11 +86,13 @@ def create_app(
         hub=site.state.hub,
         tracked=lambda slug: slug in site.state.context.catalog.by_slug,
     )
-    return ReportIntake(
+    inner = ReportIntake(
         streams,
         desk=lambda: site.state.desk,
         catalog=lambda: site.state.context.catalog,
     )
+    # Outermost: every request gets its id and its log line, whatever answers it.
+    return logs.RequestLog(inner)
 
 
 def build_site(

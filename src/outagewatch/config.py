@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     keep_minutes_days: int = Field(default=14, ge=8, description="Per-minute totals")
     keep_hours_days: int = Field(default=3 * 365, ge=35, description="Hourly totals")
     keep_messages_days: int = Field(default=30, ge=1, description="Sent or failed messages")
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="One line per request and background step: text or json"
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -117,7 +117,7 @@ async def keep_forever(
             if leading() and (last_pruned is None or moment - last_pruned >= PRUNE_EVERY):
                 deleted = await prune_round(store, retention, service_ids(), now=moment)
                 last_pruned = moment
-                log.info("retention: %d old rows deleted", deleted)
+                log.info("old rows deleted", extra={"step": "retention", "deleted": deleted})
             await asyncio.to_thread(
                 store.checkpoint_log, busy_milliseconds=CHECKPOINT_BUSY_MILLISECONDS
             )

@@ -6,10 +6,13 @@ it, so the tick itself stays a pure step that knows nothing about being watched.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from outagewatch.operations import metrics
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -30,6 +33,10 @@ class TickRecord:
         self.last_duration_seconds = duration_seconds
         self.last_error = None
         metrics.tick_completed(at=now, duration_seconds=duration_seconds)
+        log.info(
+            "detection tick",
+            extra={"step": "detection", "duration_ms": round(duration_seconds * 1000, 1)},
+        )
 
     def failed(self, error: BaseException) -> None:
         self.last_error = f"{type(error).__name__}: {error}"[:200]
