@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     site_name: str = "OutageWatch"
+    show_comments: bool = Field(
+        default=True,
+        description="Show report comments that pass the automatic checks on public pages",
+    )
     public_url: str = Field(default="http://127.0.0.1:8000", description="Base URL for links")
 
     secret_key: str | None = Field(
