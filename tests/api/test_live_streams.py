@@ -25,8 +25,9 @@ def served(
 ) -> Iterator[tuple[str, LiveStreams]]:
     settings = Settings(data_dir=tmp_path, run_detection=False, run_delivery=False)
     app = create_app(settings, store=loaded_store, clock=clock)
-    streams = app.app  # type: ignore[attr-defined]  # ReportIntake in front of LiveStreams
-    assert isinstance(streams, LiveStreams)
+    streams = app
+    while not isinstance(streams, LiveStreams):  # past the layers in front of it
+        streams = streams.app  # type: ignore[attr-defined]
     with serving_in_thread(app, free_port()) as url:
         yield url, streams
 

@@ -100,7 +100,9 @@ def test_forwarded_for_from_an_untrusted_peer_is_ignored(
 def test_bad_requests_get_a_clear_json_error(
     api: TestClient, loaded_store: SqlStore, path: str, body: bytes, status: int, words: str
 ) -> None:
-    response = api.post(path, content=body, headers=_from("203.0.113.9"))
+    response = api.post(
+        path, content=body, headers={**_from("203.0.113.9"), "Content-Type": "application/json"}
+    )
 
     assert response.status_code == status
     assert words in response.json()["error"]["message"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import msgspec
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -23,6 +24,7 @@ from outagewatch.reports.writer import Acknowledgement, WriterUnavailableError
 log = logging.getLogger(__name__)
 
 REPORT_PATH = re.compile(r"^/api/v1/services/([a-z0-9-]{1,80})/reports$")
+ALLOWED_METHODS = b"POST"
 
 
 class ReportAccepted(msgspec.Struct):
@@ -53,22 +55,46 @@ class ReportIntake:
         *,
         desk: Callable[[], ReportDesk | None],
         catalog: Callable[[], CatalogIndex],
+        public_url: str = "",
     ) -> None:
         self.app = app
         self._desk = desk
         self._catalog = catalog
+        self._public_origin = _origin(public_url)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        match = (
-            REPORT_PATH.match(scope["path"])
-            if scope["type"] == "http" and scope["method"] == "POST"
-            else None
-        )
+        match = REPORT_PATH.match(scope["path"]) if scope["type"] == "http" else None
         if match is None:
             await self.app(scope, receive, send)
             return
-        status, body, headers = await self._handle(scope, receive, match.group(1))
+        if scope["method"] != "POST":
+            # A preflight (OPTIONS) included: no CORS headers, so browsers on other sites
+            # cannot send JSON here at all (see "Security" in the README).
+            status, body, headers = _error(405, "Reports are sent with POST.")
+            headers.append((b"allow", ALLOWED_METHODS))
+        else:
+            status, body, headers = await self._handle(scope, receive, match.group(1))
         await _respond(send, status, body, headers)
+
+    def _refuse_cross_site(self, headers: dict[bytes, bytes]) -> None:
+        """Reports come from people on this site or from programs, not from other sites'
+        pages: any page could otherwise make its visitors report from their own networks.
+
+        A browser says where a request comes from (Sec-Fetch-Site, Origin); programs send
+        neither. A JSON content type keeps a cross-site form or a "simple" fetch out too:
+        the browser must ask first (a preflight), and the answer grants nothing.
+        """
+        content_type = headers.get(b"content-type", b"").partition(b";")[0].strip().lower()
+        if content_type != b"application/json":
+            raise IntakeError(415, "Send the report as JSON (Content-Type: application/json).")
+        fetch_site = headers.get(b"sec-fetch-site")
+        if fetch_site == b"same-origin":
+            return
+        origin = headers.get(b"origin")
+        if fetch_site in (b"cross-site", b"same-site") or (
+            origin is not None and origin.decode("latin-1").lower() != self._public_origin
+        ):
+            raise IntakeError(403, "Reports are taken from this site's pages and from apps.")
 
     async def _handle(
         self, scope: Scope, receive: Receive, slug: str
@@ -78,6 +104,7 @@ class ReportIntake:
             if desk is None:
                 raise WriterUnavailableError("the report writer is starting", retry_after_seconds=2)
             headers = _headers(scope)
+            self._refuse_cross_site(headers)
             declared = headers.get(b"content-length")
             if (
                 declared is not None
@@ -111,6 +138,14 @@ class ReportIntake:
         # 201: a new counted report; 200: stored, but this person was already counted.
         status = 201 if acknowledgement.counted else 200
         return status, _encode(acceptance(slug, acknowledgement)), []
+
+
+def _origin(url: str) -> str:
+    """scheme://host[:port] as a browser sends it in Origin (default ports left out)."""
+    parts = urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    port = "" if parts.port in (None, default) else f":{parts.port}"
+    return f"{parts.scheme}://{parts.hostname or ''}{port}".lower()
 
 
 def _headers(scope: Scope) -> dict[bytes, bytes]:

@@ -49,7 +49,10 @@ def _report_path() -> dict[str, Any]:
                 "later ones are stored with `counted: false`. Acknowledged (201) only once "
                 f"stored. The body is at most {MAX_BODY_BYTES} bytes. `platform` defaults from "
                 "the User-Agent and `country` from the client address. Valid problems: "
-                "`GET /api/v1/categories`."
+                "`GET /api/v1/categories`. Send `Content-Type: application/json`. Apps and "
+                "servers may call it; pages of other sites may not: a browser request from "
+                "another origin (`Origin`, `Sec-Fetch-Site: cross-site`) is refused with 403, "
+                "and no CORS headers are sent, so a browser's preflight fails."
             ),
             "operationId": "report_problem",
             "parameters": [SLUG_PARAMETER],
@@ -80,8 +83,10 @@ def _report_path() -> dict[str, Any]:
                     },
                 },
                 "400": _error("The body is not JSON"),
+                "403": _error("Sent from another site's page (Origin or Sec-Fetch-Site)"),
                 "404": _error("No such service"),
                 "413": _error("The body is too large"),
+                "415": _error("Not sent as application/json"),
                 "422": _error("Unknown problem, platform or country, or a bad field"),
                 "429": _error("Too many reports from this network", retry_after=True),
                 "503": _error("Reports cannot be stored right now", retry_after=True),
