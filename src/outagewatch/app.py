@@ -49,6 +49,7 @@ from outagewatch.web import admin as admin_pages
 from outagewatch.web import errors, health, incident_pages, pages, seo, structured_data
 from outagewatch.web import metrics as metrics_page
 from outagewatch.web import operator as operator_pages
+from outagewatch.web.hardening import Hardening
 from outagewatch.web.rendering import STATIC_DIR, make_templates
 from outagewatch.web.security import SecurityHeaders
 from outagewatch.web.static_assets import StaticAssets
@@ -86,10 +87,14 @@ def create_app(
         hub=site.state.hub,
         tracked=lambda slug: slug in site.state.context.catalog.by_slug,
     )
-    inner = ReportIntake(
-        streams,
-        desk=lambda: site.state.desk,
-        catalog=lambda: site.state.context.catalog,
+    # Outside everything: body limits, security headers on every error, no Host-made redirects.
+    inner = Hardening(
+        ReportIntake(
+            streams,
+            desk=lambda: site.state.desk,
+            catalog=lambda: site.state.context.catalog,
+            public_url=site.state.context.settings.public_url,
+        )
     )
     # Outermost: every request gets its id and its log line, whatever answers it.
     return logs.RequestLog(inner)
@@ -239,7 +244,12 @@ def build_site(
     app.mount("/static", StaticAssets(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders)
     # Outermost of our middleware, so a report meets as little code as possible on its way.
-    app.add_middleware(ReportIntake, desk=lambda: app.state.desk, catalog=lambda: context.catalog)
+    app.add_middleware(
+        ReportIntake,
+        desk=lambda: app.state.desk,
+        catalog=lambda: context.catalog,
+        public_url=settings.public_url,
+    )
     openapi.install(app)
     errors.install(app)
     return app
