@@ -114,7 +114,7 @@ def test_an_unreachable_status_page_is_shown_as_such_and_retried_later(
     assert second.failures == 2
     assert second.next_check_at == clock.now() + timedelta(minutes=1) + timedelta(minutes=2)
     page = client.get("/services/whatsapp").text
-    assert "could not be read" in page and "trying again at" in page
+    assert "could not be reached just now" in page and "we try again at" in page
 
 
 def test_the_page_says_when_the_official_status_and_the_reports_disagree(
