@@ -69,7 +69,7 @@ def _milliseconds(value: str) -> float:
 
 def _percentile(output: str, percent: int) -> float:
     """A line of wrk's "Latency Distribution" table, e.g. '     99%   12.31ms'."""
-    match = re.search(rf"^\s+{percent}%\s+(\S+)$", output, re.MULTILINE)
+    match = re.search(rf"^\s+{percent}%\s+(\S+)\s*$", output, re.MULTILINE)  # "1.50s "
     if match is None:
         raise ValueError(f"no {percent}% line in wrk's output:\n{output}")
     return _milliseconds(match.group(1))

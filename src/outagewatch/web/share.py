@@ -89,8 +89,13 @@ async def _image(
 def _fresh(request: Request, key: str, hour: datetime) -> _Image | None:
     image = _cache(request).images.get(key)
     now = _context(request).clock.now()
-    if image is not None and image.state[-1] == hour and now - image.checked_at < STATUS_CHECK:
+    if image is None or image.state[-1] != hour:
+        return None
+    if now - image.checked_at < STATUS_CHECK:
         return image
+    # This request checks the status; those arriving meanwhile keep the image they have, or
+    # a crowd would send one status read each every few seconds.
+    image.checked_at = now
     return None
 
 
