@@ -49,6 +49,7 @@ from outagewatch.web import admin as admin_pages
 from outagewatch.web import errors, health, incident_pages, pages, seo, share, structured_data
 from outagewatch.web import metrics as metrics_page
 from outagewatch.web import operator as operator_pages
+from outagewatch.web import voices as voice_pages
 from outagewatch.web.hardening import Hardening
 from outagewatch.web.rendering import STATIC_DIR, make_templates
 from outagewatch.web.security import SecurityHeaders
@@ -235,6 +236,7 @@ def build_site(
     app.include_router(signals_api.router)
     app.include_router(pages.router)
     app.include_router(incident_pages.router)
+    app.include_router(voice_pages.router)
     app.include_router(health.router)
     app.include_router(seo.router)
     app.include_router(share.router)

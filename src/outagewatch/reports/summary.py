@@ -140,7 +140,8 @@ def _problem_shares(service: Service, by_problem: dict[str, int]) -> list[Proble
 
 
 def region_shares(by_country: dict[str, int]) -> list[RegionShare]:
-    known = {country: n for country, n in by_country.items() if country}
+    # A hidden report leaves its country at 0 rather than gone: only countries with reports.
+    known = {country: n for country, n in by_country.items() if country and n > 0}
     total = sum(known.values())
     ranked = sorted(known.items(), key=lambda item: (-item[1], item[0]))[:TOP_REGIONS]
     return [RegionShare(country, n, n / total) for country, n in ranked]

@@ -10,6 +10,7 @@ from typing import Protocol
 from outagewatch.storage.records import Account
 from outagewatch.storage.records_operators import (
     AuditEntry,
+    Comment,
     ProbeResult,
     ServiceOverride,
     StoredReport,
@@ -36,6 +37,12 @@ class OperatorStore(Protocol):
     def recent_reports(
         self, service_id: int, *, limit: int, with_comment: bool = False
     ) -> list[StoredReport]: ...
+
+    def comments_of(
+        self, service_id: int, *, since: datetime, until: datetime, limit: int
+    ) -> list[Comment]:
+        """Comments of reports received in [since, until) that no operator hid, newest first."""
+        ...
 
     def hide_report(self, report_id: int, *, now: datetime) -> StoredReport | None:
         """Hide a report (and take a counted one out of the counts); None if there was no

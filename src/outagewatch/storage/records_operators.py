@@ -41,6 +41,20 @@ class StoredReport:
 
 
 @dataclass(frozen=True, slots=True)
+class Comment:
+    """A report's comment, not hidden by an operator, for the public "what people say".
+    The reporter key is there only to spot one person's flood: it is never shown."""
+
+    report_id: int
+    received_at: datetime
+    text: str
+    problem: str
+    country: str | None
+    platform: str | None
+    reporter_key: str
+
+
+@dataclass(frozen=True, slots=True)
 class ProbeResult:
     service_id: int
     checked_at: datetime

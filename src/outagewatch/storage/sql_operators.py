@@ -13,6 +13,7 @@ from outagewatch.storage import schema
 from outagewatch.storage.records import Account
 from outagewatch.storage.records_operators import (
     AuditEntry,
+    Comment,
     ProbeResult,
     ServiceOverride,
     StoredReport,
@@ -102,6 +103,37 @@ class SqlOperators(SqlBase):
         query = query.order_by(table.c.received_at.desc(), table.c.id.desc()).limit(limit)
         with self._connection() as connection:
             return [_stored_report(row._mapping) for row in connection.execute(query)]
+
+    def comments_of(
+        self, service_id: int, *, since: datetime, until: datetime, limit: int
+    ) -> list[Comment]:
+        table = schema.reports
+        query = (
+            select(table)
+            .where(
+                table.c.service_id == service_id,
+                table.c.received_at >= since,
+                table.c.received_at < until,
+                table.c.comment.is_not(None),
+                table.c.comment != "",
+                table.c.hidden_at.is_(None),
+            )
+            .order_by(table.c.received_at.desc(), table.c.id.desc())
+            .limit(limit)
+        )
+        with self._connection() as connection:
+            return [
+                Comment(
+                    report_id=row.id,
+                    received_at=row.received_at,
+                    text=row.comment,
+                    problem=row.problem,
+                    country=row.country,
+                    platform=row.platform,
+                    reporter_key=row.reporter_key,
+                )
+                for row in connection.execute(query)
+            ]
 
     def hide_report(self, report_id: int, *, now: datetime) -> StoredReport | None:
         """Hide an abusive report; a counted one leaves the counts in the same transaction."""

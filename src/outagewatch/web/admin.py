@@ -231,7 +231,8 @@ async def hide_report(request: Request, report_id: int) -> Response:
     fields = await read_form(request)
     context = _context(request)
     back = fields.get("back", "/admin")
-    back = back if back.startswith("/admin") else "/admin"  # never an open redirect
+    # Back to an admin page or to the service page whose comment was hidden; never elsewhere.
+    back = back if back.startswith(("/admin", "/services/")) else "/admin"
     try:
         await run_in_threadpool(
             Operations(context.store).hide_report,

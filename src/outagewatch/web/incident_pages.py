@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
@@ -14,6 +15,8 @@ from outagewatch.reports.summary import last_hour_span
 from outagewatch.storage.records import Incident
 from outagewatch.web.headlines import for_incident
 from outagewatch.web.rendering import render_page
+from outagewatch.web.security import SESSION_COOKIE
+from outagewatch.web.voices import voice_values
 
 router = APIRouter(include_in_schema=False)
 
@@ -46,6 +49,7 @@ def incident_page(request: Request, incident_id: int) -> HTMLResponse:
         status=status.status if status else "ok",
         reports_this_hour=_reports(context, service, since=hour_start, until=until),
         reports_today=_reports(context, service, since=day_start, until=until),
+        **_voices(request, context, incident, service, now=now),
     )
 
 
@@ -58,7 +62,28 @@ def incident_live(request: Request, incident_id: int) -> HTMLResponse:
     """The facts and the timeline alone: an open incident page fetches them when the
     service's live stream says something changed (a new peak, an update, the end)."""
     context: AppContext = request.app.state.context
-    incident, service = _incident_and_service(context, incident_id, now=context.clock.now())
-    response = render_page(request, "_incident_body.html", incident=incident, service=service)
+    now = context.clock.now()
+    incident, service = _incident_and_service(context, incident_id, now=now)
+    response = render_page(
+        request,
+        "_incident_body.html",
+        incident=incident,
+        service=service,
+        **_voices(request, context, incident, service, now=now),
+    )
     response.headers["cache-control"] = "no-cache"
     return response
+
+
+def _voices(
+    request: Request, context: AppContext, incident: Incident, service: Service, *, now: datetime
+) -> dict[str, Any]:
+    """What people said while the incident lasted."""
+    account = context.accounts.session_account(request.cookies.get(SESSION_COOKIE), now=now)
+    return voice_values(
+        context,
+        service,
+        since=incident.started_at,
+        until=(incident.resolved_at or now) + timedelta(minutes=1),
+        account=account,
+    )

@@ -29,7 +29,7 @@ from outagewatch.reports.summary import last_hour_span, region_shares, summarise
 from outagewatch.reports.visitor import visitor_country
 from outagewatch.reports.writer import WriterUnavailableError
 from outagewatch.storage.records import Account
-from outagewatch.web import presenters, rendering, worldmap
+from outagewatch.web import presenters, rendering, voices, worldmap
 from outagewatch.web.accounts import CHOICE_LABELS, choice_of
 from outagewatch.web.charts import hourly_chart, recent_chart
 from outagewatch.web.rendering import STATIC_DIR
@@ -263,6 +263,13 @@ def service_page_values(
         "uncounted": uncounted,
         "platforms": PLATFORMS,
         "countries": _country_choices(),
+        **voices.voice_values(
+            context,
+            service,
+            since=now - voices.WINDOW,
+            until=now + timedelta(minutes=1),
+            account=account,
+        ),
     }
 
 

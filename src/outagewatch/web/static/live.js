@@ -59,31 +59,57 @@ function localiseTimes(root) {
   }
 }
 
-// An open incident page follows the service's live stream: when something changes, its
-// facts and timeline are fetched anew, at most once per REFRESH_GAP_MS (a crowd reads it).
+// Pages a crowd keeps open fetch their changing parts at most once per REFRESH_GAP_MS; the
+// last change is never lost, only delayed.
 const REFRESH_GAP_MS = 10000;
 
-function listenIncident(box) {
-  if (!window.EventSource || !window.fetch || box.dataset.state !== "open") return;
+function throttled(action) {
   let last = Date.now(); // the page was just rendered
   let timer = null;
-  const source = new EventSource(`/api/v1/services/${encodeURIComponent(box.dataset.slug)}/events`);
-  const refresh = async () => {
-    last = Date.now();
-    try {
-      const response = await fetch(`/incidents/${encodeURIComponent(box.dataset.incident)}/live`);
-      if (response.ok) {
-        box.innerHTML = await response.text();
-        localiseTimes(box);
-        if (!box.querySelector("[data-incident-open]")) source.close(); // it has ended
+  return () => {
+    if (timer !== null) return;
+    timer = setTimeout(async () => {
+      last = Date.now();
+      try {
+        await action();
+      } finally {
+        timer = null;
       }
-    } finally {
-      timer = null;
-    }
+    }, Math.max(0, last + REFRESH_GAP_MS - Date.now()));
   };
+}
+
+// An open incident page follows the service's live stream: when something changes, its
+// facts, timeline and comments are fetched anew.
+function listenIncident(box) {
+  if (!window.EventSource || !window.fetch || box.dataset.state !== "open") return;
+  const source = new EventSource(`/api/v1/services/${encodeURIComponent(box.dataset.slug)}/events`);
+  const refresh = throttled(async () => {
+    const response = await fetch(`/incidents/${encodeURIComponent(box.dataset.incident)}/live`);
+    if (!response.ok) return;
+    box.innerHTML = await response.text();
+    localiseTimes(box);
+    if (!box.querySelector("[data-incident-open]")) source.close(); // it has ended
+  });
   source.addEventListener("update", (event) => {
     showFigures(JSON.parse(event.data));
-    if (timer === null) timer = setTimeout(refresh, Math.max(0, last + REFRESH_GAP_MS - Date.now()));
+    refresh();
+  });
+}
+
+// What people say on a service page: new comments arrive with new reports.
+function voicesRefresher(slug) {
+  if (!document.querySelector("[data-voices]") || !window.fetch) return () => {};
+  return throttled(async () => {
+    const response = await fetch(`/services/${encodeURIComponent(slug)}/comments`);
+    if (!response.ok) return;
+    const html = new DOMParser().parseFromString(await response.text(), "text/html");
+    const fresh = html.querySelector("[data-voices]");
+    const current = document.querySelector("[data-voices]");
+    if (fresh && current) {
+      current.replaceWith(fresh);
+      localiseTimes(fresh);
+    }
   });
 }
 
@@ -108,10 +134,12 @@ async function refreshTimeline(update) {
 function listen(slug) {
   if (!window.EventSource) return;
   const source = new EventSource(`/api/v1/services/${encodeURIComponent(slug)}/events`);
+  const refreshVoices = voicesRefresher(slug);
   source.addEventListener("update", (event) => {
     const update = JSON.parse(event.data);
     showFigures(update);
     refreshTimeline(update);
+    refreshVoices();
   });
 }
 
