@@ -98,7 +98,7 @@ def create_app(
         )
     )
     # Outermost: every request gets its id and its log line, whatever answers it.
-    return logs.RequestLog(inner)
+    return logs.RequestLog(inner, log_format=site.state.context.settings.log_format)
 
 
 def build_site(

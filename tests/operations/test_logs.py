@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,12 +15,12 @@ from fastapi.testclient import TestClient
 from outagewatch.app import create_app
 from outagewatch.clock import FixedClock
 from outagewatch.config import Settings
-from outagewatch.operations.logs import JsonFormatter, TextFormatter
+from outagewatch.operations.logs import RequestLines, RequestLog, TextFormatter
 from outagewatch.storage.sql import SqlStore
 
 
 @pytest.fixture
-def json_client(loaded_store: SqlStore, clock: FixedClock, tmp_path: Path) -> Iterator[TestClient]:
+def logged(loaded_store: SqlStore, clock: FixedClock, tmp_path: Path) -> RequestLog:
     settings = Settings(
         data_dir=tmp_path,
         public_url="http://testserver",
@@ -26,27 +28,32 @@ def json_client(loaded_store: SqlStore, clock: FixedClock, tmp_path: Path) -> It
         run_delivery=False,
         log_format="json",
     )
-    with TestClient(create_app(settings, store=loaded_store, clock=clock)) as client:
+    app = create_app(settings, store=loaded_store, clock=clock)
+    assert isinstance(app, RequestLog)
+    app.lines.stream = io.StringIO()
+    return app
+
+
+@pytest.fixture
+def json_client(logged: RequestLog) -> Iterator[TestClient]:
+    with TestClient(logged) as client:
         yield client
 
 
-def _request_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, object]]:
-    formatter = JsonFormatter()
-    return [
-        json.loads(formatter.format(record))
-        for record in caplog.records
-        if record.name == "outagewatch.requests"
-    ]
+def _request_lines(logged: RequestLog) -> list[dict[str, object]]:
+    logged.lines.flush()
+    stream = logged.lines.stream
+    assert isinstance(stream, io.StringIO)
+    return [json.loads(line) for line in stream.getvalue().splitlines()]
 
 
 def test_each_request_has_one_json_line_and_its_id_in_the_answer(
-    json_client: TestClient, caplog: pytest.LogCaptureFixture
+    json_client: TestClient, logged: RequestLog
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="outagewatch"):
-        page = json_client.get("/services/tiktok?utm=x")
-        report = json_client.post("/api/v1/services/tiktok/reports", json={"problem": "login"})
+    page = json_client.get("/services/tiktok?utm=x")
+    report = json_client.post("/api/v1/services/tiktok/reports", json={"problem": "login"})
 
-    [page_line, report_line] = _request_lines(caplog)
+    [page_line, report_line] = _request_lines(logged)
 
     assert page_line["request_id"] == page.headers["x-request-id"]
     assert report_line["request_id"] == report.headers["x-request-id"]
@@ -58,6 +65,17 @@ def test_each_request_has_one_json_line_and_its_id_in_the_answer(
     )
     assert (report_line["method"], report_line["status"]) == ("POST", 201)
     assert isinstance(page_line["duration_ms"], float)
+    assert page_line["logger"] == "outagewatch.requests" and page_line["level"] == "info"
+
+
+def test_lines_still_waiting_are_written_when_the_server_stops(logged: RequestLog) -> None:
+    with TestClient(logged) as client:
+        client.get("/healthz")
+        assert logged.lines.pending  # written a moment later, in a batch
+
+    stream = logged.lines.stream
+    assert isinstance(stream, io.StringIO)
+    assert '"path": "/healthz"' in stream.getvalue()
 
 
 def test_a_proxy_s_request_id_is_kept_and_a_strange_one_replaced(
@@ -67,24 +85,38 @@ def test_a_proxy_s_request_id_is_kept_and_a_strange_one_replaced(
     replaced = json_client.get("/healthz", headers={"X-Request-ID": "x" * 65})
 
     assert kept.headers["x-request-id"] == "edge-42.a_b"
-    assert len(replaced.headers["x-request-id"]) == 32
+    assert replaced.headers["x-request-id"] != "x" * 65
+    assert re.fullmatch(r"[0-9a-f]{20}", replaced.headers["x-request-id"])
 
 
 def test_lines_hold_no_tokens_addresses_or_queries(
-    json_client: TestClient, caplog: pytest.LogCaptureFixture
+    json_client: TestClient, logged: RequestLog
 ) -> None:
     token = "eyJhbGciOi.secret-token-value"
-    with caplog.at_level(logging.INFO, logger="outagewatch"):
-        json_client.get(f"/unsubscribe/{token}")
-        json_client.get("/signin/confirm?token=another-secret")
-        json_client.get("/ada@example.org")
+    json_client.get(f"/unsubscribe/{token}")
+    json_client.get("/signin/confirm?token=another-secret")
+    json_client.get("/ada@example.org")
 
-    text = "\n".join(json.dumps(line) for line in _request_lines(caplog))
+    text = "\n".join(json.dumps(line) for line in _request_lines(logged))
 
     assert '"path": "/unsubscribe/{token}"' in text
     assert '"path": "/:redacted"' in text
     for secret in (token, "another-secret", "ada@example.org", "testclient", "127.0.0.1"):
         assert secret not in text
+
+
+def test_a_text_request_line_stays_one_line_whatever_the_path() -> None:
+    lines = RequestLines("text", stream=io.StringIO())
+    lines.pending.append((0.0, "id1", "GET", "/a b\nFAKE LINE", 404, 1.25))
+
+    lines.flush()
+
+    assert isinstance(lines.stream, io.StringIO)
+    [line] = lines.stream.getvalue().splitlines()
+    assert line == (
+        "1970-01-01 00:00:00 INFO outagewatch.requests: request request_id=id1 method=GET "
+        "path=/a%20b\\nFAKE%20LINE status=404 duration_ms=1.2"
+    )
 
 
 def test_text_lines_read_as_one_line_with_their_fields() -> None:

@@ -9,14 +9,17 @@ tokens there), and a path that carries a secret is logged by its route ("/unsubs
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import json
 import logging
 import re
+import secrets
+import sys
 import time
-import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TextIO
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -85,22 +88,107 @@ def _path(scope: Scope) -> str:
     return "/".join(":redacted" if "@" in part else part for part in path.split("/"))
 
 
+_ID_PREFIX = secrets.token_hex(6)  # per process; with a counter, unique and cheap
+_ids = itertools.count(1)
+
+
 def request_id_of(scope: Scope) -> str:
     for name, value in scope.get("headers", ()):
         if name == b"x-request-id":
             candidate = bytes(value).decode("latin-1")
             if _SANE_ID.match(candidate):
                 return candidate
-    return uuid.uuid4().hex
+    return f"{_ID_PREFIX}{next(_ids):08x}"
+
+
+# One request's line, kept as plain values until its batch is written.
+_Line = tuple[float, str, str, str, int, float]  # at, id, method, path, status, ms
+
+
+class RequestLines:
+    """Request lines, written in batches a moment after they happen.
+
+    A LogRecord per request, formatted at once, cost 20-80 us (bench/read.py: the status
+    JSON fell from 0.75-0.82 of bare ASGI to 0.33 with it); a tuple per request and one
+    write per batch cost a few. The lines still go to the same stream, in the chosen
+    format, in order.
+    """
+
+    FLUSH_AFTER_SECONDS = 0.5
+    FLUSH_AT_LINES = 1000
+
+    def __init__(self, log_format: LogFormat, stream: TextIO | None = None) -> None:
+        self.json = log_format == "json"
+        self.stream = stream
+        self.pending: list[_Line] = []
+        self._scheduled = False
+
+    def add(self, line: _Line) -> None:
+        self.pending.append(line)
+        if len(self.pending) >= self.FLUSH_AT_LINES:
+            self.flush()
+        elif not self._scheduled:
+            self._scheduled = True
+            asyncio.get_running_loop().call_later(self.FLUSH_AFTER_SECONDS, self.flush)
+
+    def flush(self) -> None:
+        self._scheduled = False
+        lines, self.pending = self.pending, []
+        if not lines or not log.isEnabledFor(logging.INFO):
+            return
+        render = self._json if self.json else self._text
+        stream = self.stream or sys.stderr
+        stream.write("".join(render(line) for line in lines))
+        stream.flush()
+
+    @staticmethod
+    def _when(at: float) -> str:
+        return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(at)) + f".{int(at % 1 * 1000):03d}"
+
+    def _json(self, line: _Line) -> str:
+        at, request_id, method, path, status, ms = line
+        return (
+            f'{{"at": "{self._when(at)}+00:00", "level": "info", '
+            f'"logger": "outagewatch.requests", "message": "request", '
+            f'"request_id": "{request_id}", "method": {json.dumps(method)}, '
+            f'"path": {json.dumps(path)}, '
+            f'"status": {status}, "duration_ms": {ms:.1f}}}\n'
+        )
+
+    def _text(self, line: _Line) -> str:
+        at, request_id, method, path, status, ms = line
+        return (
+            f"{self._when(at)[:19].replace('T', ' ')} INFO outagewatch.requests: request "
+            f"request_id={request_id} method={_printable(method)} path={_printable(path)} "
+            f"status={status} "
+            f"duration_ms={ms:.1f}\n"
+        )
+
+
+def _printable(text: str) -> str:
+    """One token on one line, whatever was sent: a path is decoded, and may hold anything."""
+    return text.encode("unicode_escape").decode("ascii").replace(" ", "%20")
 
 
 class RequestLog:
     """The outermost layer: an id for each request, and its line once answered."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, log_format: LogFormat = "text") -> None:
         self.app = app
+        self.lines = RequestLines(log_format)
+
+    def _flushing_at_shutdown(self, send: Send) -> Send:
+        async def flushing(message: Message) -> None:
+            if message["type"] == "lifespan.shutdown.complete":
+                self.lines.flush()  # the last half second's lines
+            await send(message)
+
+        return flushing
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self.app(scope, receive, self._flushing_at_shutdown(send))
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -108,26 +196,19 @@ class RequestLog:
         token = REQUEST_ID.set(request_id)
         status = 500  # if the app fails before answering, the server answers 500
         started = time.perf_counter()
+        header = (b"x-request-id", request_id.encode())
 
         async def answer(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = [*message.get("headers", ()), (b"x-request-id", request_id.encode())]
-                message = {**message, "headers": headers}
+                message = {**message, "headers": [*message.get("headers", ()), header]}
             await send(message)
 
         try:
             await self.app(scope, receive, answer)
         finally:
-            log.info(
-                "request",
-                extra={
-                    "request_id": request_id,
-                    "method": scope.get("method"),
-                    "path": _path(scope),
-                    "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                },
-            )
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            method = str(scope.get("method", ""))
+            self.lines.add((time.time(), request_id, method, _path(scope), status, elapsed_ms))
             REQUEST_ID.reset(token)
