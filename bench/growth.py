@@ -1,0 +1,219 @@
+"""A year of traffic, compressed in time: does the database stay bounded, and does the site
+stay as fast after a year as on day one?
+
+    python bench/growth.py [--days 365] [--reports-per-day 20000] [--seconds 5] [--workers 2]
+
+It fills a scratch SQLite database (the whole catalog) day by day, as the intake would
+write it: a report row per report, per-minute totals and breakdowns, hourly totals. Reports
+follow each service's popularity and the time of day, with an outage on a random service
+every other day. After each simulated day, retention runs as the leader runs it (the
+default KEEP_* settings) and the write-ahead log is checkpointed. It prints the database's
+size every 30 days, and, on the first day and after the year, the intake
+(durable report POSTs) and read (status JSON) figures of the real server against the bare
+ASGI reference, measured in turns in the same run (wrk if installed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sys
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import func, select
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from ingest import BODY  # noqa: E402
+from loadgen import LoadResult, run_load  # noqa: E402
+from servers import bare_reference, site  # noqa: E402
+
+from outagewatch.catalog import service as catalog_service  # noqa: E402
+from outagewatch.operations import retention  # noqa: E402
+from outagewatch.storage import migrate, schema  # noqa: E402
+from outagewatch.storage.records import NewReport  # noqa: E402
+from outagewatch.storage.sql import SqlStore, make_engine  # noqa: E402
+
+PROBLEMS = np.array(["login", "feed", "messages", "app-website-errors"])
+COUNTRIES = np.array(["US", "GB", "DE", "FR", "BR", "IN", "JP", "NG"])
+PLATFORMS = np.array(["ios", "android", "web"])
+MINUTES_PER_DAY = 1440
+
+
+def simulate_day(
+    store: SqlStore,
+    ids: np.ndarray,
+    weights: np.ndarray,
+    day: datetime,
+    reports: int,
+    rng: np.random.Generator,
+) -> None:
+    """One day of reports for the whole catalog, written as the intake writes them."""
+    minute_of_day = np.arange(MINUTES_PER_DAY)
+    shape = 1 + 0.6 * np.sin(2 * np.pi * (minute_of_day / MINUTES_PER_DAY - 0.3))
+    minutes = rng.choice(MINUTES_PER_DAY, size=reports, p=shape / shape.sum())
+    services = ids[rng.choice(len(ids), size=reports, p=weights)]
+    if rng.random() < 0.5:  # an outage: a fifth of the day's reports in one hour, one service
+        burst = reports // 5
+        start = int(rng.integers(0, MINUTES_PER_DAY - 60))
+        minutes = np.concatenate([minutes, rng.integers(start, start + 60, size=burst)])
+        services = np.concatenate([services, np.full(burst, rng.choice(ids))])
+    count = len(minutes)
+    problems = rng.integers(0, len(PROBLEMS), size=count)
+    countries = rng.integers(0, len(COUNTRIES), size=count)
+    platforms = rng.integers(0, len(PLATFORMS), size=count)
+    first_minute = int(day.timestamp()) // 60
+    unix_minutes = first_minute + minutes
+    keys = rng.integers(0, 2**62, size=count)
+    rows = [
+        NewReport(
+            service_id=int(services[n]),
+            received_at=day + timedelta(minutes=int(minutes[n]), seconds=int(keys[n] % 60)),
+            problem=str(PROBLEMS[problems[n]]),
+            reporter_key=f"{keys[n]:016x}",
+            network_key=f"{keys[n] >> 20:012x}",
+            uncounted_reason=None,
+            platform=str(PLATFORMS[platforms[n]]),
+            country=str(COUNTRIES[countries[n]]),
+        )
+        for n in range(count)
+    ]
+    pairs, totals = np.unique(np.stack([services, unix_minutes]), axis=1, return_counts=True)
+    detail = np.stack([services, unix_minutes, problems, countries, platforms])
+    groups, breakdown_counts = np.unique(detail, axis=1, return_counts=True)
+    with store.exclusive_writes(), store.transaction():
+        store.record_reports(rows)
+        store.add_counts(
+            [(int(s), int(m), int(n)) for (s, m), n in zip(pairs.T, totals, strict=True)],
+            [
+                (int(s), int(m), str(PROBLEMS[p]), str(COUNTRIES[c]), str(PLATFORMS[f]), int(n))
+                for (s, m, p, c, f), n in zip(groups.T, breakdown_counts, strict=True)
+            ],
+        )
+
+
+def _rows(store: SqlStore) -> dict[str, int]:
+    tables = {
+        "reports": schema.reports,
+        "minutes": schema.minute_totals,
+        "hours": schema.hour_totals,
+    }
+    with store.engine.connect() as connection:
+        return {
+            name: int(connection.execute(select(func.count()).select_from(table)).scalar_one())
+            for name, table in tables.items()
+        }
+
+
+def _size(path: Path) -> int:
+    return sum(
+        candidate.stat().st_size for candidate in (path, Path(f"{path}-wal")) if candidate.exists()
+    )
+
+
+def measure(data_dir: Path, options: argparse.Namespace) -> dict[str, float]:
+    """Intake and read ratios of the real server on this database, against bare ASGI."""
+    environment = {
+        "OUTAGEWATCH_RUN_DETECTION": "false",
+        "OUTAGEWATCH_POLL_OFFICIAL_STATUS": "false",
+    }
+    path = "/api/v1/services/tiktok"
+    runs: dict[str, list[LoadResult]] = {"intake": [], "read": [], "bare post": [], "bare get": []}
+
+    def load(url: str, body: str | None) -> LoadResult:
+        return run_load(url, body, seconds=options.seconds, connections=options.connections)
+
+    with (
+        bare_reference(server="uvicorn", workers=options.workers, path=path) as bare,
+        site(data_dir, server="uvicorn", workers=options.workers, environment=environment) as base,
+    ):
+        run_load(f"{base}{path}/reports", BODY, seconds=1, connections=options.connections)
+        run_load(f"{base}{path}/status", None, seconds=1, connections=options.connections)
+        for _ in range(2):  # in turns, so a neighbour's burst of work hits both sides
+            runs["bare post"].append(load(f"{bare}/reports", BODY))
+            runs["intake"].append(load(f"{base}{path}/reports", BODY))
+            runs["bare get"].append(load(f"{bare}/status", None))
+            runs["read"].append(load(f"{base}{path}/status", None))
+    rate = {
+        name: sum(r.requests for r in rs) / sum(r.seconds for r in rs) for name, rs in runs.items()
+    }
+    return {
+        "intake/s": rate["intake"],
+        "intake ratio": rate["intake"] / rate["bare post"],
+        "read/s": rate["read"],
+        "read ratio": rate["read"] / rate["bare get"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--reports-per-day", type=int, default=20_000)
+    parser.add_argument("--seconds", type=int, default=5, help="per load run (4 runs a side)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--seed", type=int, default=14)
+    options = parser.parse_args()
+    rng = np.random.default_rng(options.seed)
+    end = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    first_day = end - timedelta(days=options.days)
+    with tempfile.TemporaryDirectory(prefix="outagewatch-growth-") as temporary:
+        data_dir = Path(temporary)
+        database = data_dir / "outagewatch.db"
+        store = SqlStore(make_engine(f"sqlite:///{database}"))
+        migrate.upgrade(store.engine)
+        catalog_service.load_into_store(store, now=first_day)
+        services = [s for s in store.list_services() if s.id is not None]
+        ids = np.array([s.id for s in services])
+        weights = np.array([3.0**s.popularity for s in services])
+        weights /= weights.sum()
+        print(
+            f"{len(services):,} services, {options.days} days, about "
+            f"{options.reports_per_day:,} reports a day (+ an outage every other day)"
+        )
+        start_figures: dict[str, float] = {}
+        print(
+            f"{'month':>5} {'database':>12} {'reports':>12} {'minute rows':>12} {'hour rows':>10}"
+        )
+        for number in range(options.days):
+            day = first_day + timedelta(days=number)
+            simulate_day(store, ids, weights, day, options.reports_per_day, rng)
+            asyncio.run(
+                retention.prune_round(
+                    store, retention.Retention(), ids.tolist(), now=day + timedelta(days=1)
+                )
+            )
+            store.checkpoint_log(busy_milliseconds=1000)
+            if number == 0:
+                store.engine.dispose()
+                start_figures = measure(data_dir, options)
+            if (number + 1) % 30 == 0 or number + 1 == options.days:
+                rows = _rows(store)
+                print(
+                    f"{number + 1:>5} {_size(database) / 1e6:>9.1f} MB "
+                    f"{rows['reports']:>12,} {rows['minutes']:>12,} {rows['hours']:>10,}",
+                    flush=True,
+                )
+        store.engine.dispose()
+        end_figures = measure(data_dir, options)
+    print(f"{'':14} {'intake/s':>9} {'ratio':>6} {'read/s':>9} {'ratio':>6}")
+    for name, figures in (("day one", start_figures), ("after a year", end_figures)):
+        print(
+            f"{name:14} {figures['intake/s']:>9,.0f} {figures['intake ratio']:>6.2f} "
+            f"{figures['read/s']:>9,.0f} {figures['read ratio']:>6.2f}"
+        )
+    for kind in ("intake", "read"):
+        change = end_figures[f"{kind} ratio"] / start_figures[f"{kind} ratio"] - 1
+        print(f"{kind} ratio after a year vs day one: {change:+.0%} (goal: within 10 %)")
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        main()
