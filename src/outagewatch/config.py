@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     allow_private_webhooks: bool = Field(
         default=False, description="Let webhooks and Apprise URLs reach private addresses"
     )
+    local_mail_page: bool = Field(
+        default=False,
+        description="Show /operator/mail (everyone's sign-in links) to anyone on this machine",
+    )
     metrics_networks: str = Field(
         default="127.0.0.0/8,::1/128",
         description="Comma-separated networks that may read /metrics",

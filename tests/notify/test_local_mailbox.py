@@ -24,6 +24,7 @@ def test_mail_goes_to_the_local_mailbox_shown_to_the_machine_owner_only(
         public_url=f"http://127.0.0.1:{port}",
         run_detection=False,
         delivery_interval_seconds=0.2,
+        local_mail_page=True,  # a single-user machine: its own user may read the mailbox
     )
     with serving_in_thread(create_app(settings, store=loaded_store, clock=clock), port) as url:
         asked = httpx.post(

@@ -97,6 +97,8 @@ async def post_mentions(request: Request) -> Accepted:
         document = json.loads(body)
     except ValueError:
         raise HTTPException(400, "The body is not valid JSON.") from None
+    except RecursionError:  # thousands of nested brackets: no count is shaped like that
+        raise HTTPException(400, "The body is nested too deeply.") from None
     # Validate by the shape sent, so the error speaks of that shape, not of the other one.
     try:
         items = (

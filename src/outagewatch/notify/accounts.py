@@ -64,8 +64,9 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _owner_digest(email: str) -> str:
-    # Short, and inside a signed token: it only has to tell one mailbox from another.
+def _legacy_owner_digest(email: str) -> str:
+    # Links mailed before Dec 2026 carry this unkeyed digest (anyone could test a guessed
+    # address against it); they keep working until they age out, new links never carry it.
     return hashlib.sha256(email.encode()).hexdigest()[:16]
 
 
@@ -75,6 +76,14 @@ class Accounts:
         self.public_url = public_url.rstrip("/")
         self._links = URLSafeSerializer(secret, salt="outagewatch-signin-link")
         self._unsubscribe = URLSafeSerializer(secret, salt="outagewatch-unsubscribe")
+        self._owner_key = hmac.new(secret, b"outagewatch-unsubscribe-owner", "sha256").digest()
+
+    def _owner(self, account: Account) -> str:
+        """Which account a link was made for (an id can be reused after a deletion): a MAC
+        keyed by the installation secret, so nobody without it can test a guessed address
+        against a link, as they could against a plain hash of it."""
+        message = f"{account.id}\x00{account.created_at.isoformat()}\x00{account.email}".encode()
+        return hmac.new(self._owner_key, message, "sha256").hexdigest()[:16]
 
     # -- signing in ----------------------------------------------------------------------
 
@@ -146,7 +155,7 @@ class Accounts:
 
     def unsubscribe_url(self, account_id: int, service_id: int) -> str:
         account = self.store.account(account_id)
-        owner = _owner_digest(account.email) if account else ""
+        owner = self._owner(account) if account else ""
         token = self._unsubscribe.dumps([account_id, service_id, owner])
         return f"{self.public_url}/unsubscribe/{token}"
 
@@ -162,7 +171,10 @@ class Accounts:
             account = self.store.account(account_id)
             # The link names the mailbox it was sent to: once that account is deleted, its
             # id may be reused (SQLite reuses the highest rowid) by someone else's account.
-            if account is None or not hmac.compare_digest(_owner_digest(account.email), owner):
+            if account is None or not any(
+                hmac.compare_digest(expected, owner)
+                for expected in (self._owner(account), _legacy_owner_digest(account.email))
+            ):
                 return None
             self.store.unfollow(account_id, service_id)
         return account_id, service_id

@@ -20,6 +20,9 @@ KEY_HEX_CHARS = 32  # 128 bits: collisions between reporters are not a practical
 
 
 _IPV4_MAPPED_PREFIX = bytes(10) + b"\xff\xff"
+_NAT64_PREFIX = b"\x00\x64\xff\x9b" + bytes(8)  # 64:ff9b::/96, the well-known prefix
+_SIX_TO_FOUR_PREFIX = b"\x20\x02"  # 2002::/16
+_TEREDO_PREFIX = b"\x20\x01\x00\x00"  # 2001::/32
 
 
 def network_of(address: str) -> str:
@@ -35,10 +38,28 @@ def network_of(address: str) -> str:
             packed = socket.inet_pton(socket.AF_INET6, address)
         except OSError:
             raise ValueError(f"not an IP address: {address!r}") from None
-        if not packed.startswith(_IPV4_MAPPED_PREFIX):
+        embedded = _embedded_ipv4(packed)
+        if embedded is None:
             return str(ipaddress.IPv6Network((packed[:6] + bytes(10), IPV6_NETWORK_PREFIX)))
-        packed = packed[12:]
+        packed = embedded
     return f"{packed[0]}.{packed[1]}.{packed[2]}.0/{IPV4_NETWORK_PREFIX}"
+
+
+def _embedded_ipv4(packed: bytes) -> bytes | None:
+    """The IPv4 address an IPv6 transition form carries, or None for a native IPv6 address.
+
+    Each form reaches the same IPv4 host, so each must count as that host's /24: otherwise
+    one machine could report as itself, as its 6to4 address, its NAT64 address and so on.
+    """
+    if packed.startswith(_IPV4_MAPPED_PREFIX) or packed.startswith(_NAT64_PREFIX):
+        return packed[12:]
+    if packed.startswith(_SIX_TO_FOUR_PREFIX):  # 2002:AABB:CCDD::/48 carries A.B.C.D
+        return packed[2:6]
+    if packed.startswith(_TEREDO_PREFIX):  # the client's address, inverted, at the end
+        return bytes(byte ^ 0xFF for byte in packed[12:])
+    if packed.startswith(bytes(12)) and int.from_bytes(packed[12:]) > 1:  # ::a.b.c.d
+        return packed[12:]
+    return None
 
 
 class ReporterKeys:

@@ -5,6 +5,7 @@ Parsing and validation are pure: bytes and a service in, a valid report or an In
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ from outagewatch.catalog.model import Service
 from outagewatch.reports.platforms import PLATFORMS
 
 MAX_BODY_BYTES = 4096
+_LONE_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 MAX_COMMENT_CHARS = 280
 
 
@@ -56,6 +58,10 @@ def parse_body(body: bytes) -> ReportRequest:
     except msgspec.ValidationError as error:
         raise IntakeError(422, f"Invalid report: {error}.") from None
     except msgspec.DecodeError as error:
+        if _LONE_SURROGATE.search(body):
+            raise IntakeError(
+                400, "The body holds a UTF-16 surrogate escape (\\ud800-\\udfff) alone: not text."
+            ) from None
         raise IntakeError(400, f"The body is not valid JSON: {error}.") from None
 
 
@@ -77,7 +83,11 @@ def validate(request: ReportRequest, service: Service) -> ValidReport:
         raise IntakeError(
             422, f"Unknown platform {request.platform!r}; use one of {list(PLATFORMS)}."
         )
-    country = request.country.upper() if request.country is not None else None
+    country = request.country
+    # Checked before upper-casing: "ß".upper() is "SS", and "ﬀ" (a ligature) becomes "FF".
+    if country is not None and not (len(country) == 2 and country.isascii()):
+        raise IntakeError(422, f"Unknown country {request.country!r}; use ISO 3166-1 alpha-2.")
+    country = country.upper() if country is not None else None
     if country is not None and not is_country_code(country):
         raise IntakeError(422, f"Unknown country {request.country!r}; use ISO 3166-1 alpha-2.")
     comment = _clean_comment(request.comment) if request.comment is not None else None

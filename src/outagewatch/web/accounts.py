@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -27,7 +27,7 @@ from outagewatch.notify.apprise_channel import valid_apprise_url
 from outagewatch.reports.client import UNKNOWN_PEER, TrustedProxies, client_address
 from outagewatch.reports.identity import network_of
 from outagewatch.storage.records import Account, FollowChoice
-from outagewatch.web.security import SESSION_COOKIE, same_origin
+from outagewatch.web.security import SESSION_COOKIE, parse_form, same_origin
 
 router = APIRouter(include_in_schema=False)
 
@@ -79,7 +79,7 @@ async def read_form(request: Request) -> dict[str, str]:
     body = await request.body()
     if len(body) > MAX_FORM_BYTES:
         raise HTTPException(413, f"The form is larger than {MAX_FORM_BYTES} bytes.")
-    fields = parse_qs(body.decode("utf-8", "replace"), max_num_fields=20)
+    fields = parse_form(body, max_fields=20)
     return {name: values[0].strip() for name, values in fields.items() if values}
 
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -21,6 +21,10 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     for unreachable in (OperationalError, InterfaceError, PoolTimeoutError):
         app.add_exception_handler(unreachable, _database_unavailable)
+    # A number beyond its column (an id of 2**63 on SQLite, 2**31 on PostgreSQL) or a value
+    # the database refuses is the request's fault, whichever page or action it reached.
+    for out_of_range in (OverflowError, DataError):
+        app.add_exception_handler(out_of_range, _out_of_range)
 
 
 def _wants_json(request: Request) -> bool:
@@ -73,6 +77,13 @@ async def _database_unavailable(request: Request, error: Exception) -> Response:
             "The database is unavailable for a moment; try again in a few seconds.",
             headers={"Retry-After": str(DATABASE_RETRY_SECONDS)},
         ),
+    )
+
+
+async def _out_of_range(request: Request, error: Exception) -> Response:
+    log.info("out-of-range value for %s: %s", request.url.path, type(error).__name__)
+    return await _http_error(
+        request, StarletteHTTPException(400, "A number or value in this request is out of range.")
     )
 
 

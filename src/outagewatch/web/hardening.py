@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from outagewatch.web.security import HEADERS as SECURITY_HEADERS
 
 MAX_BODY_BYTES = 64 * 1024  # the largest body we take: a batch of 500 mention counts
-_SECURITY_NAMES = {name for name, _ in SECURITY_HEADERS}
+_POLICY = b"content-security-policy"  # present: the answer carries the whole set
 
 
 class BodyTooLargeError(HTTPException):
@@ -74,8 +74,9 @@ class Hardening:
 def _guarded_headers(
     status: int, headers: list[tuple[bytes, bytes]], host: str
 ) -> list[tuple[bytes, bytes]]:
-    if status >= 400 and not any(name in _SECURITY_NAMES for name, _ in headers):
-        headers.extend(SECURITY_HEADERS)
+    if status >= 400 and not any(name == _POLICY for name, _ in headers):
+        present = {name for name, _ in headers}
+        headers.extend(header for header in SECURITY_HEADERS if header[0] not in present)
     if 300 <= status < 400 and host:
         headers = [
             (name, _relative(value, host) if name == b"location" else value)

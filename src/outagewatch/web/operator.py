@@ -30,14 +30,19 @@ def _is_local_request(request: Request) -> bool:
 
 
 async def require_operator(request: Request) -> None:
-    """Operators are the accounts listed in OUTAGEWATCH_OPERATOR_EMAILS; on a fresh
-    embedded install (nobody can sign in before reading this mailbox) the machine's own
-    user, browsing from localhost, is one too. Others get a 404: the page is not theirs."""
+    """Operators are accounts with the operator role or listed in OUTAGEWATCH_OPERATOR_EMAILS.
+    The page lists everyone's sign-in links, and "from this machine" includes every local
+    user and any local program that fetches URLs for others, so loopback alone is not enough:
+    only with OUTAGEWATCH_LOCAL_MAIL_PAGE=true (a single-user machine) does it suffice.
+    Before anyone can sign in, `outagewatch mail list --full` shows the mailbox. Others get a
+    404: the page is not theirs."""
     context: AppContext = request.app.state.context
     account = await signed_in(request)
-    if account is not None and account.email in context.settings.operators():
+    if account is not None and (
+        account.role == "operator" or account.email in context.settings.operators()
+    ):
         return
-    if _is_local_request(request):
+    if context.settings.local_mail_page and _is_local_request(request):
         return
     raise HTTPException(404)
 
