@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
-from urllib.parse import parse_qs
 
 import pycountry
 from fastapi import APIRouter, HTTPException, Request
@@ -33,7 +32,7 @@ from outagewatch.web import presenters, rendering, voices, worldmap
 from outagewatch.web.accounts import CHOICE_LABELS, choice_of
 from outagewatch.web.charts import hourly_chart, recent_chart
 from outagewatch.web.rendering import STATIC_DIR
-from outagewatch.web.security import SESSION_COOKIE, same_origin
+from outagewatch.web.security import SESSION_COOKIE, parse_form, same_origin
 from outagewatch.web.worldmap import render_world_map
 
 router = APIRouter(include_in_schema=False)
@@ -316,7 +315,7 @@ async def report_from_form(request: Request, slug: str) -> Response:
     body = await request.body()
     if len(body) > intake.MAX_BODY_BYTES:
         raise HTTPException(413, f"The form is larger than {intake.MAX_BODY_BYTES} bytes.")
-    fields = parse_qs(body.decode("utf-8", "replace"), max_num_fields=10)
+    fields = parse_form(body, max_fields=10)
     request_fields = intake.ReportRequest(
         problem=_field(fields, "problem") or "",
         platform=_field(fields, "platform"),
