@@ -21,6 +21,7 @@ from outagewatch.catalog.categories import CATEGORY_BY_SLUG
 from outagewatch.cli_admin import admin_app
 from outagewatch.clock import SystemClock
 from outagewatch.config import Settings, SettingsError
+from outagewatch.data_dir import make_private
 from outagewatch.operations import multiprocess as metrics_folder
 from outagewatch.storage import migrate as migrations
 from outagewatch.storage.sql import SqlStore, make_engine
@@ -41,6 +42,7 @@ def _running_settings() -> Settings:
     """The settings of a long-running process, refused at once (exit 2) if they cannot work,
     rather than in each worker process at its first request."""
     settings = Settings()
+    make_private(settings.data_dir)
     try:
         settings.resolved_secret()
     except SettingsError as error:
@@ -51,7 +53,7 @@ def _running_settings() -> Settings:
 
 def _prepare_store(settings: Settings) -> SqlStore:
     """Migrate the database and load the catalog: what every entry point needs first."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    make_private(settings.data_dir)
     engine = make_engine(settings.resolved_database_url())
     migrations.upgrade(engine)
     store = SqlStore(engine)
