@@ -85,6 +85,8 @@ def _path(scope: Scope) -> str:
     if isinstance(template, str) and _SECRET_PARAMETERS & set(scope.get("path_params", {})):
         return template
     path = str(scope.get("path", ""))
+    if "@" not in path:
+        return path
     return "/".join(":redacted" if "@" in part else part for part in path.split("/"))
 
 
@@ -141,17 +143,25 @@ class RequestLines:
         stream.write("".join(render(line) for line in lines))
         stream.flush()
 
-    @staticmethod
-    def _when(at: float) -> str:
-        return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(at)) + f".{int(at % 1 * 1000):03d}"
+    _second = -1
+    _second_text = ""
+
+    def _when(self, at: float) -> str:
+        second = int(at)
+        if second != self._second:  # a batch's lines share a few seconds: format each once
+            self._second, self._second_text = (
+                second,
+                time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)),
+            )
+        return f"{self._second_text}.{int(at % 1 * 1000):03d}"
 
     def _json(self, line: _Line) -> str:
         at, request_id, method, path, status, ms = line
         return (
             f'{{"at": "{self._when(at)}+00:00", "level": "info", '
             f'"logger": "outagewatch.requests", "message": "request", '
-            f'"request_id": "{request_id}", "method": {json.dumps(method)}, '
-            f'"path": {json.dumps(path)}, '
+            f'"request_id": "{request_id}", "method": {_json_string(method)}, '
+            f'"path": {_json_string(path)}, '
             f'"status": {status}, "duration_ms": {ms:.1f}}}\n'
         )
 
@@ -165,8 +175,16 @@ class RequestLines:
         )
 
 
+def _json_string(text: str) -> str:
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    return json.dumps(text)
+
+
 def _printable(text: str) -> str:
     """One token on one line, whatever was sent: a path is decoded, and may hold anything."""
+    if text.isprintable() and " " not in text:
+        return text
     return text.encode("unicode_escape").decode("ascii").replace(" ", "%20")
 
 
