@@ -45,8 +45,7 @@ def _icon(icon: str) -> str:
         return ""
     data = base64.b64encode(path.read_bytes()).decode("ascii")
     return (
-        f'<image x="80" y="70" width="120" height="120" '
-        f'href="data:image/svg+xml;base64,{data}"/>'
+        f'<image x="80" y="70" width="120" height="120" href="data:image/svg+xml;base64,{data}"/>'
     )
 
 
