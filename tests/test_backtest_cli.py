@@ -45,7 +45,7 @@ def test_count_column_iso_timestamps_header_and_explain(tmp_path: Path) -> None:
     )
 
     lines = result.stdout.splitlines()
-    assert lines[0] == "timestamp,status,observed,expected,ratio,probability,window_minutes"
+    assert lines[0] == "timestamp,status,observed,expected,ratio,probability,window_minutes,stale"
     assert len(lines) == 25
     assert lines[1].startswith("2026-01-01T00:00:00Z,ok,")
 
@@ -65,6 +65,7 @@ def test_json_output(tmp_path: Path) -> None:
         "ratio",
         "probability",
         "window_minutes",
+        "stale",
     }
 
 

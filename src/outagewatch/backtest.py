@@ -1,4 +1,10 @@
-"""`outagewatch backtest FILE`: a CSV series through exactly the production detector."""
+"""`outagewatch backtest FILE`: a CSV series through exactly the production detector.
+
+Columns: `timestamp` and `value` (or `count`), and optionally `networks` (distinct networks
+in the row; without it each report counts as coming from its own network). Minutes that no
+row covers hold zero reports; a row whose value is empty or `nan` means "no data" for its
+minutes, which holds the status (marked stale) instead of passing for calm.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from outagewatch.detection.series import RowVerdict, replay
+from outagewatch.detection.series import RowVerdict, SeriesRow, replay
 
 VALUE_COLUMNS = ("value", "count")
 
@@ -27,29 +33,37 @@ def parse_timestamp(text: str) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def read_rows(source: IO[str]) -> Iterator[tuple[str, datetime, float]]:
+def read_rows(source: IO[str]) -> Iterator[tuple[str, SeriesRow]]:
     reader = csv.reader(source)
     header = [name.strip().lower() for name in next(reader, [])]
     if "timestamp" not in header or not any(name in header for name in VALUE_COLUMNS):
         raise BacktestInputError("the header must be timestamp,value (or timestamp,count)")
     time_column = header.index("timestamp")
     value_column = next(header.index(name) for name in VALUE_COLUMNS if name in header)
+    networks_column = header.index("networks") if "networks" in header else None
     for line_number, row in enumerate(reader, start=2):
         if not row or all(not cell.strip() for cell in row):
             continue
         try:
             raw_time = row[time_column].strip()
             timestamp = parse_timestamp(raw_time)
-            raw_value = row[value_column].strip()
-            value = float(raw_value) if raw_value else 0.0
+            value = _number(row[value_column])
+            networks = math.nan if networks_column is None else _number(row[networks_column])
         except (IndexError, ValueError) as error:
             raise BacktestInputError(f"line {line_number}: {error}") from None
-        if not math.isfinite(value) or value < 0:
-            raise BacktestInputError(f"line {line_number}: counts must be finite and >= 0")
-        yield raw_time, timestamp, value
+        for number in (value, networks):
+            if math.isinf(number) or number < 0:
+                raise BacktestInputError(f"line {line_number}: counts must be finite and >= 0")
+        yield raw_time, SeriesRow(timestamp, value, networks)
 
 
-EXPLAIN_COLUMNS = ("observed", "expected", "ratio", "probability", "window_minutes")
+def _number(cell: str) -> float:
+    """A count; an empty cell (or nan) is "no data"."""
+    text = cell.strip()
+    return float(text) if text else math.nan
+
+
+EXPLAIN_COLUMNS = ("observed", "expected", "ratio", "probability", "window_minutes", "stale")
 
 
 def _explained(verdict: RowVerdict) -> dict[str, Any]:
@@ -61,17 +75,18 @@ def _explained(verdict: RowVerdict) -> dict[str, Any]:
         "expected": number(verdict.expected),
         "ratio": number(verdict.ratio),
         "probability": float(f"{verdict.probability:.3g}"),
-        "window_minutes": verdict.window_minutes,
+        "window_minutes": verdict.window_minutes or None,
+        "stale": verdict.stale,
     }
 
 
 def run(source: IO[str], out: IO[str], *, explain: bool, header: bool, as_json: bool) -> int:
     """Write one verdict per input row, in input order; returns the number of rows."""
     rows = list(read_rows(source))
-    verdicts = replay((timestamp, value) for _, timestamp, value in rows)
+    verdicts = replay(row for _, row in rows)
     if as_json:
         items = []
-        for (raw_time, _, _), verdict in zip(rows, verdicts, strict=True):
+        for (raw_time, _), verdict in zip(rows, verdicts, strict=True):
             item: dict[str, Any] = {"timestamp": raw_time, "status": verdict.status}
             if explain:
                 item.update(_explained(verdict))
@@ -83,7 +98,7 @@ def run(source: IO[str], out: IO[str], *, explain: bool, header: bool, as_json: 
     if header:
         writer.writerow(["timestamp", "status", *(EXPLAIN_COLUMNS if explain else ())])
     count = 0
-    for (raw_time, _, _), verdict in zip(rows, verdicts, strict=True):
+    for (raw_time, _), verdict in zip(rows, verdicts, strict=True):
         line: list[Any] = [raw_time, verdict.status]
         if explain:
             details = _explained(verdict)

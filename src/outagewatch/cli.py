@@ -312,7 +312,11 @@ def mail_list(
 @app.command()
 def backtest(
     file: Annotated[
-        str, typer.Argument(help="CSV with timestamp,value (or timestamp,count); - for stdin")
+        str,
+        typer.Argument(
+            help="CSV with timestamp,value (or timestamp,count) and optionally networks; "
+            "an empty value is 'no data'; - for stdin"
+        ),
     ],
     explain: Annotated[bool, typer.Option(help="Add the evidence columns")] = False,
     header: Annotated[bool, typer.Option(help="Print a header line first")] = False,

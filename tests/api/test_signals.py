@@ -159,9 +159,9 @@ def test_mentions_far_above_usual_let_fewer_reports_flip_the_status(
     loaded_store: SqlStore, clock: FixedClock
 ) -> None:
     discord = service_id(loaded_store, "discord")
-    # Eight reports in two minutes: below the 10 that "Possible problems" needs alone.
+    # Six reports in two minutes: below the 8 that "Possible problems" needs alone.
     add_reports(
-        loaded_store, "discord", [clock.now() - timedelta(seconds=15 * i) for i in range(8)]
+        loaded_store, "discord", [clock.now() - timedelta(seconds=15 * i) for i in range(6)]
     )
     catalog = CatalogIndex(loaded_store.list_services())
     assert Monitor(loaded_store).tick(catalog, now=clock.now()) == []

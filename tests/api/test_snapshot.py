@@ -54,6 +54,7 @@ def test_status_json_gives_the_status_and_the_counts_of_the_hour_and_the_day(
         "reports_this_hour": 4,
         "reports_today": 5,
         "updated_at": "2026-11-18T15:42:30Z",
+        "stale": False,
     }
     assert response.headers["x-frame-options"] == "DENY"  # security headers, as everywhere
 

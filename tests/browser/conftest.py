@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from outagewatch.catalog import service as catalog_service
+from outagewatch.storage import migrate
+from outagewatch.storage.sql import SqlStore, make_engine
 from tests.serving import ServerProcess, start_server
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
@@ -26,15 +30,27 @@ def _chromium_path() -> str:
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """The site as `make run` serves it, with two web workers as in production."""
+    """The site as `make run` serves it, with two web workers as in production, on a site
+    that has been taking reports for a day (detection has learned what is usual)."""
+    data_dir = tmp_path_factory.mktemp("live")
+    running_for_a_day(data_dir)
     server = start_server(
-        tmp_path_factory.mktemp("live"),
+        data_dir,
         workers=2,
         OUTAGEWATCH_TRUSTED_PROXIES="127.0.0.1/32",
         OUTAGEWATCH_DETECTION_INTERVAL_SECONDS="1",
     )
     yield server
     server.stop()
+
+
+def running_for_a_day(data_dir: Path) -> None:
+    """The embedded database, migrated and loaded as `outagewatch serve` would, with its
+    history begun a day ago: past detection's first hours of learning."""
+    store = SqlStore(make_engine(f"sqlite:///{data_dir / 'outagewatch.db'}"))
+    migrate.upgrade(store.engine)
+    catalog_service.load_into_store(store, now=datetime.now(UTC) - timedelta(days=1))
+    store.engine.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -1,63 +1,118 @@
+"""The usual level on hand-made hourly histories (absolute hours since the Unix epoch)."""
+
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import numpy as np
 
-from outagewatch.detection.baseline import seasonal_usual_per_minute
+from outagewatch.detection import baseline
 
-DAYS = 7
+# Monday 2026-03-02 00:00 UTC, as an hour since the epoch
+MONDAY = int(datetime(2026, 3, 2, tzinfo=UTC).timestamp()) // 3600
+FLOOR = 2.0
 
 
-def _usual(hourly: list[list[float]], hour: int, first_hour: int = 0) -> list[float]:
-    levels = seasonal_usual_per_minute(
-        np.array(hourly, dtype=float),
-        hour=hour,
-        first_hour=first_hour,
-        days=DAYS,
-        cold_start_quantile=0.9,
-        floor_per_hour=2.0,
+def _usual_per_hour(rows: list[list[float]], *, first_hour: int, hour: int) -> list[float]:
+    hourly = np.array(rows, dtype=float)
+    traits = baseline.daily_traits(hourly, first_hour=first_hour, day=baseline.day_of(hour))
+    usual = baseline.usual_at(
+        hourly, first_hour=first_hour, hour=hour, traits=traits, floor_per_hour=FLOOR
     )
-    return [round(level * 60, 3) for level in levels]
+    return [round(level * 60, 2) for level in usual.per_minute]
 
 
-def _days_of(values_at_noon: list[float], other_hours: float = 1.0) -> list[float]:
-    """One row of hourly counts: days of 24 hours, noon set per day, then today's noon."""
-    row: list[float] = []
-    for value in values_at_noon:
-        day = [other_hours] * 24
-        day[12] = value
-        row += day
-    return [*row, *([other_hours] * 12)]  # today up to noon
+def _weeks(weekday: float, weekend: float, weeks: int, *, noon_boost: float = 1.0) -> list[float]:
+    """Hourly counts from MONDAY: a flat day at `weekday` an hour (noon x noon_boost),
+    Saturdays and Sundays at `weekend`."""
+    row = []
+    for day in range(weeks * 7):
+        level = weekend if day % 7 >= 5 else weekday
+        row += [level * (noon_boost if hour == 12 else 1.0) for hour in range(24)]
+    return row
 
 
-def test_the_usual_level_is_the_median_of_the_same_hour_on_past_days() -> None:
-    row = _days_of([10, 12, 8, 11, 9, 10, 14])
+def test_the_usual_level_follows_the_time_of_day() -> None:
+    row = _weeks(10, 10, 2, noon_boost=4.0)
 
-    assert _usual([row], hour=len(row)) == [10.0]
+    noon = _usual_per_hour([row], first_hour=MONDAY, hour=MONDAY + 14 * 24 + 12)
+    night = _usual_per_hour([row], first_hour=MONDAY, hour=MONDAY + 14 * 24 + 3)
+
+    assert noon == [40.0]
+    assert night == [10.0]
+
+
+def test_weekends_twice_as_busy_are_expected_on_weekends_not_on_weekdays() -> None:
+    row = _weeks(60, 120, 3)
+    saturday = MONDAY + 3 * 7 * 24 - 2 * 24 + 10  # Saturday of the third week, 10:00
+    row = row[: saturday - MONDAY]
+
+    on_saturday = _usual_per_hour([row], first_hour=MONDAY, hour=saturday)
+    on_friday = _usual_per_hour(
+        [row[: saturday - 24 - MONDAY]], first_hour=MONDAY, hour=saturday - 24
+    )
+
+    assert 100 <= on_saturday[0] <= 125
+    assert 55 <= on_friday[0] <= 65
 
 
 def test_one_past_outage_does_not_raise_the_usual_level() -> None:
-    row = _days_of([10, 12, 5000, 11, 9, 10, 14])
+    row = _weeks(10, 10, 2)
+    row[7 * 24 + 12] = 500  # an outage at noon a week ago
 
-    assert _usual([row], hour=len(row)) == [11.0]
-
-
-def test_with_under_two_days_a_busy_hour_of_the_last_day_is_usual() -> None:
-    row = [1.0] * 20 + [30.0] * 4  # the last day: quiet, then a busy evening
-
-    assert _usual([row], hour=24) == [30.0]
+    assert _usual_per_hour([row], first_hour=MONDAY, hour=MONDAY + 14 * 24 + 12) == [10.0]
 
 
-def test_history_before_it_began_is_not_taken_for_silence() -> None:
-    row = _days_of([0, 0, 0, 0, 0, 40, 44])
+def test_a_holiday_at_twice_the_level_is_followed_within_hours() -> None:
+    row = _weeks(40, 40, 2)
+    holiday = MONDAY + 14 * 24
+    row += [80.0] * 4  # the first four hours of a holiday at 2x
 
-    assert _usual([row], hour=len(row), first_hour=5 * 24) == [42.0]
+    before = _usual_per_hour([row[: holiday - MONDAY]], first_hour=MONDAY, hour=holiday)
+    after = _usual_per_hour([row], first_hour=MONDAY, hour=holiday + 4)
+
+    assert before == [40.0]
+    assert after[0] >= 70
+
+
+def test_hours_that_look_like_an_outage_do_not_become_the_usual_level() -> None:
+    row = _weeks(40, 40, 2) + [800.0] * 3  # three hours of a 20x outage so far
+
+    assert _usual_per_hour([row], first_hour=MONDAY, hour=MONDAY + 14 * 24 + 3) == [40.0]
+
+
+def test_hours_without_data_are_not_taken_for_silence() -> None:
+    row = _weeks(30, 30, 2)
+    for day in range(1, 8):
+        row[-day * 24 + 12] = np.nan  # the noon hours of the last week had no data
+    row[-6 * 24 + 12] = 30.0  # but two of them did
+    row[-5 * 24 + 12] = 30.0
+
+    assert _usual_per_hour([row], first_hour=MONDAY, hour=MONDAY + 14 * 24 + 12) == [30.0]
 
 
 def test_the_floor_keeps_quiet_services_from_flipping_on_one_report() -> None:
-    assert _usual([_days_of([0] * 7, other_hours=0)], hour=7 * 24 + 12) == [2.0]
+    assert _usual_per_hour([[0.0] * 24 * 8], first_hour=MONDAY, hour=MONDAY + 8 * 24) == [FLOOR]
 
 
-def test_many_services_at_once() -> None:
-    rows = [_days_of([10] * 7), _days_of([100] * 7)]
+def test_each_service_learns_its_own_spread() -> None:
+    rng = np.random.default_rng(3)
+    steady = rng.poisson(200, size=24 * 14).astype(float)
+    bursty = rng.poisson(200 * rng.gamma(4, 1 / 4, size=24 * 14)).astype(float)
+    hourly = np.array([steady, bursty])
 
-    assert _usual(rows, hour=len(rows[0])) == [10.0, 100.0]
+    traits = baseline.daily_traits(hourly, first_hour=MONDAY, day=baseline.day_of(MONDAY) + 14)
+
+    assert traits.noise[0] < 0.03
+    assert 0.1 < traits.noise[1] < 0.6
+
+
+def test_before_six_hours_of_data_nothing_is_judged() -> None:
+    hourly = np.array([[np.nan] * 20 + [5.0] * 4])
+    traits = baseline.daily_traits(hourly, first_hour=MONDAY, day=baseline.day_of(MONDAY))
+
+    usual = baseline.usual_at(
+        hourly, first_hour=MONDAY, hour=MONDAY + 24, traits=traits, floor_per_hour=FLOOR
+    )
+
+    assert not usual.learned[0]

@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -84,6 +84,14 @@ def deliverer(
         "OUTAGEWATCH_SMTP_SECURITY": "none",
     }
     return _outagewatch(["deliver", "--interval", "0.5"], env)
+
+
+def running_for_a_day(engine: Engine) -> None:
+    """The site has been taking reports for a day: detection has passed its first hours of
+    learning what is usual (detection.baseline.MIN_HISTORY_HOURS) and judges at once."""
+    store = SqlStore(engine)
+    with store.transaction():
+        store.mark_history_started(datetime.now(UTC) - timedelta(days=1))
 
 
 def add_followers(engine: Engine, count: int, *, now: datetime) -> None:

@@ -3,7 +3,7 @@ acknowledged report lost, and everything works again by itself."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -64,3 +64,31 @@ def test_while_the_database_is_away_answers_are_503_and_then_all_recovers(
     assert again.status_code == 201
     assert back.status_code == 200 and back.json()["reports_this_hour"] == 2
     assert store.count_reports() == 2  # the two acknowledged, not the refused one
+
+
+def test_the_minutes_in_which_reports_could_not_be_stored_are_recorded_as_a_data_gap(
+    through_proxy: tuple[SqlStore, CuttableProxy], tmp_path: Path
+) -> None:
+    store, proxy = through_proxy
+    clock = FixedClock(datetime(2026, 11, 18, 15, 0, tzinfo=UTC))
+    settings = Settings(
+        data_dir=tmp_path, public_url="http://testserver", run_detection=False, run_delivery=False
+    )
+    with TestClient(create_app(settings, store=store, clock=clock)) as client:
+        run_on_proxy_loop(proxy, "sever")
+        store.engine.dispose()
+        refused = client.post("/api/v1/services/tiktok/reports", json=REPORT)
+        run_on_proxy_loop(proxy, "restore")
+        clock.advance(timedelta(minutes=7))
+        stored = client.post(
+            "/api/v1/services/tiktok/reports", json=REPORT, headers={"User-Agent": "later"}
+        )
+
+    assert refused.status_code == 503 and stored.status_code == 201
+    gaps = store.data_gaps(
+        since=datetime(2026, 11, 18, 14, 0, tzinfo=UTC),
+        until=datetime(2026, 11, 18, 16, 0, tzinfo=UTC),
+    )
+    assert gaps == [
+        (datetime(2026, 11, 18, 15, 0, tzinfo=UTC), datetime(2026, 11, 18, 15, 7, tzinfo=UTC))
+    ]

@@ -26,6 +26,7 @@ from tests.faults.fleet import (
     detection_worker,
     last_tick,
     outbox_states,
+    running_for_a_day,
     scale_out_environment,
     stored_comments,
     wait_for,
@@ -54,6 +55,7 @@ def test_postgresql_restarted_and_redis_stopped_lose_nothing_and_all_resumes(
             stack.enter_context(web_node(tmp_path / f"web{index}", environment))
             for index in range(2)
         ]
+        running_for_a_day(engine)
         stack.enter_context(detection_worker(tmp_path / "worker", environment))
         add_followers(engine, FOLLOWERS, now=datetime.now(UTC))
         for name in ("mail1", "mail2"):

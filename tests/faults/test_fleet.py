@@ -21,6 +21,7 @@ from tests.faults.fleet import (
     count_change_seen,
     detection_worker,
     last_tick,
+    running_for_a_day,
     scale_out_environment,
     stored_comments,
     wait_for,
@@ -43,6 +44,7 @@ def test_killing_a_web_node_and_the_leading_worker_loses_nothing_and_detection_f
             stack.enter_context(web_node(tmp_path / f"web{index}", environment))
             for index in range(2)
         ]
+        running_for_a_day(postgres_engine)
         # The first worker starts alone, so it is the one that leads.
         leader = stack.enter_context(detection_worker(tmp_path / "w1", environment))
 

@@ -88,27 +88,36 @@ def test_a_hundred_thousand_services_tick_in_one_vectorised_pass() -> None:
     """The pure decision over 100k services: behaviour here, speed in bench/detection.py."""
     import numpy as np
 
+    from outagewatch.detection.baseline import Usual
     from outagewatch.detection.rules import DEFAULT_RULES
-    from outagewatch.detection.verdict import OK, decide
+    from outagewatch.detection.verdict import OK, State, States, decide, measure
 
     services = 100_000
+    windows = DEFAULT_RULES.window_minutes()
     observed = np.zeros((services, 4))
     observed[7, :] = [400, 900, 1500, 1600]
-    expected = np.full((services, 4), 1.0)
+    usual = Usual(
+        per_minute=np.full(services, 0.5),
+        noise=np.full(services, 0.05),
+        learned=np.ones(services, dtype=bool),
+    )
+    m = measure(
+        observed,
+        np.tile(windows, (services, 1)),
+        usual,
+        rules=DEFAULT_RULES,
+        window_minutes=windows,
+    )
 
     decision = decide(
-        observed,
-        expected,
-        previous=np.full(services, OK),
-        calm_minutes=np.zeros(services),
-        quiet_major_minutes=np.zeros(services),
-        minutes_since_recovery=np.full(services, np.inf),
+        States.of([State()] * services),
+        m,
         step_minutes=1.0,
-        light_reports=None,
+        window_minutes=windows,
         rules=DEFAULT_RULES,
     )
 
-    assert np.flatnonzero(decision.state != OK).tolist() == [7]
+    assert np.flatnonzero(decision.states.status != OK).tolist() == [7]
 
 
 def test_the_timeline_says_which_platforms_and_countries_are_affected_and_which_are_back(
@@ -176,3 +185,24 @@ def test_followers_are_queued_a_message_when_problems_start_and_when_they_end(
     ]
     (incident,) = loaded_store.incidents_of(discord, limit=5)
     assert {m.incident_id for m in loaded_store.messages()} == {incident.id}
+
+
+def test_minutes_without_data_hold_the_status_as_stale_instead_of_calm(
+    loaded_store: SqlStore, clock: FixedClock
+) -> None:
+    discord = service_id(loaded_store, "discord")
+    _burst(loaded_store, clock, 300)
+    monitor = Monitor(loaded_store)
+    _tick(loaded_store, clock, monitor)
+    outage_seen_at = clock.now()
+
+    clock.advance(timedelta(minutes=30))  # thirty minutes in which nothing could be stored
+    with loaded_store.transaction():
+        loaded_store.record_data_gap(started_at=outage_seen_at, ended_at=clock.now())
+    _tick(loaded_store, clock, monitor)
+
+    status = loaded_store.statuses()[discord]
+    assert status.status == "major"
+    assert status.evidence["stale"] is True
+    assert status.evidence["explanation"].startswith("No recent data")
+    assert discord in loaded_store.open_incidents()

@@ -24,9 +24,15 @@ class StatusOut(BaseModel):
     explanation: str | None = Field(
         default=None, description="e.g. '412 reports in the last 15 minutes; about 9 are usual'"
     )
+    stale: bool = Field(
+        default=False,
+        description="No recent data: reports could not be received just now, so the status "
+        "is the last one held, not a fresh judgement",
+    )
     evidence: dict[str, Any] = Field(
         default_factory=dict,
-        description="observed, expected, ratio, probability, window_minutes, top_problems, "
+        description="observed, expected, ratio, probability, window_minutes (the window that "
+        "decided), top_problems, "
         "top_regions, top_platforms ([value, reports] pairs) of the last decision",
     )
 

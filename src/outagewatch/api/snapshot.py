@@ -61,6 +61,8 @@ class ServiceStatusOut(msgspec.Struct):
     reports_this_hour: int
     reports_today: int
     updated_at: Timestamp
+    # No recent data (reports could not be received): the status is held, not judged.
+    stale: bool = False
 
 
 _encode = msgspec.json.Encoder().encode
@@ -84,6 +86,7 @@ def read_status(store: Store, *, service: Service, now: datetime) -> ServiceStat
         reports_this_hour=counts.reports_this_hour,
         reports_today=counts.reports_today,
         updated_at=now,
+        stale=bool(status.evidence.get("stale")) if status else False,
     )
 
 

@@ -1,30 +1,51 @@
-"""Replaying one series of counts through the production rules: the backtest.
+"""Replaying one series of counts through the production detector: the backtest.
 
-A row's status depends only on that row and the rows before it: the interval, the usual
-level and the state are all computed from what has been seen so far, so truncating the
-input never changes an earlier line.
+The series becomes what the live monitor reads from storage — reports per minute, which
+minutes hold data, and hourly totals — and then goes through the very same steps: the usual
+level of detection.baseline learned once an hour (its daily traits once a day), the
+windows' measurement and the state machine of detection.verdict, one decision per minute as
+a monitor ticking at the end of every minute would make.
+
+Rows every `interval` minutes (inferred from the file: the common spacing of its rows) spread
+their count evenly over their minutes; minutes no row covers hold zero reports; a row without
+a value (an empty cell, or NaN) means "no data" for its minutes, which is not calm.
 """
 
 from __future__ import annotations
 
-import bisect
-from collections.abc import Iterable, Iterator
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from statistics import median
+from typing import cast
 
 import numpy as np
 
+from outagewatch.detection import baseline
+from outagewatch.detection.baseline import DailyTraits, Usual
 from outagewatch.detection.rules import DEFAULT_RULES, Rules
-from outagewatch.detection.verdict import OK, STATE_WORDS, decide
+from outagewatch.detection.verdict import (
+    DESCRIBED_WINDOW,
+    NO_WINDOW,
+    OK,
+    STATE_WORDS,
+    Measurement,
+    State,
+    advance,
+    measure,
+)
 
-MINUTES_PER_DAY = 1440
-MIN_INTERVAL_MINUTES = 1.0
-MAX_INTERVAL_MINUTES = 60.0
-INTERVAL_SAMPLE = 50  # recent gaps looked at to infer the interval
-MIN_HISTORY_MINUTES = 360  # before six hours of history nothing is usual: all "ok"
-RECENT_HOURS = 24
-USUAL_REFRESH_MINUTES = 5.0
+MINUTES_PER_HOUR = 60
+MAX_INTERVAL_MINUTES = 60
+INTERVAL_QUANTILE = 10  # percentile of the gaps between rows taken as the file's spacing
+MIN_COVERED_MINUTES_PER_HOUR = 30
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesRow:
+    timestamp: datetime
+    value: float  # NaN: no data for this row's minutes
+    networks: float = math.nan  # distinct networks in the row; NaN: unknown
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,148 +53,207 @@ class RowVerdict:
     timestamp: datetime
     value: float
     status: str
-    observed: float
+    stale: bool  # no recent data: the status is held, not judged
+    observed: float  # the deciding window's reports (NaN: no window decided)
     expected: float
     ratio: float
     probability: float
     window_minutes: float
 
 
-class SeriesDetector:
-    """Feed rows one at a time; each answer uses only what was fed before."""
+@dataclass(frozen=True, slots=True)
+class MinuteSeries:
+    """A series as the monitor sees storage: minute by minute from `first_minute`."""
 
-    def __init__(self, rules: Rules = DEFAULT_RULES) -> None:
-        self.rules = rules
-        self._minutes: list[float] = []  # sorted timestamps, in minutes
-        self._values: list[float] = []
-        self._masked: list[bool] = []  # rows seen during a problem: not "usual"
-        self._gaps: list[float] = []
-        self._state = np.array([OK])
-        self._calm = np.zeros(1)
-        self._quiet_major = np.zeros(1)
-        self._since_recovery = np.full(1, np.inf)
-        self._pending = np.zeros(1)
-        self._now: float | None = None
-        self._usual_bucket: int | None = None
-        self._usual = 0.0
+    first_minute: int  # minutes since the Unix epoch
+    counts: np.ndarray  # reports per minute (0 where no data)
+    covered: np.ndarray  # whether the minute holds data
+    networks: np.ndarray | None  # distinct networks per minute, None: unknown everywhere
+    interval: int  # minutes per row of the source
 
-    def feed(self, timestamp: datetime, value: float) -> RowVerdict:
-        minute = timestamp.timestamp() / 60
-        self._remember(minute, value)
-        now = minute if self._now is None else max(self._now, minute)
-        step = 0.0 if self._now is None else now - self._now
-        self._now = now
-        interval = self._interval()
-        if interval is None or now - self._minutes[0] < MIN_HISTORY_MINUTES:
-            return RowVerdict(timestamp, value, "ok", value, float("nan"), float("nan"), 1.0, 0)
-        usual_per_minute = self._usual_cached(now, interval)
-        windows = [max(w.total_seconds() / 60, interval) for w in self.rules.windows]
-        observed = np.array([[self._sum_since(now - w) for w in windows]])
-        expected = np.array([[usual_per_minute * w for w in windows]])
-        decision = decide(
-            observed,
-            expected,
-            previous=self._state,
-            calm_minutes=self._calm,
-            quiet_major_minutes=self._quiet_major,
-            minutes_since_recovery=self._since_recovery,
-            pending_minutes=self._pending,
-            step_minutes=step,
-            light_reports=None,
-            rules=self.rules,
-            window_minutes=windows,
+
+def infer_interval(minutes: list[int]) -> int:
+    """The file's spacing: a low percentile of the gaps between distinct rows, so a file
+    that leaves out its zero minutes is still read at its own resolution."""
+    distinct = sorted(set(minutes))
+    gaps = np.diff(distinct)
+    if not len(gaps):
+        return 1
+    spacing = round(float(np.percentile(gaps, INTERVAL_QUANTILE)))
+    return min(max(spacing, 1), MAX_INTERVAL_MINUTES)
+
+
+def to_minutes(rows: list[SeriesRow]) -> MinuteSeries:
+    by_minute: dict[int, SeriesRow] = {}
+    for row in rows:  # a repeated timestamp corrects the earlier row
+        by_minute[int(row.timestamp.timestamp() // 60)] = row
+    interval = infer_interval(list(by_minute))
+    first = min(by_minute)
+    length = max(by_minute) - first + interval
+    counts = np.zeros(length)
+    covered = np.ones(length, dtype=bool)
+    networks = np.zeros(length)
+    known_networks = False
+    for minute, row in sorted(by_minute.items()):
+        span = slice(minute - first, minute - first + interval)
+        if math.isnan(row.value):
+            covered[span] = False
+            counts[span] = 0.0
+            continue
+        counts[span] = row.value / interval
+        if not math.isnan(row.networks):
+            known_networks = True
+            networks[span] = row.networks / interval
+        else:
+            networks[span] = row.value / interval
+    return MinuteSeries(first, counts, covered, networks if known_networks else None, interval)
+
+
+def hourly_totals(series: MinuteSeries) -> tuple[int, np.ndarray]:
+    """(first hour, totals): an hour holds data when half its minutes do, as in storage."""
+    first_hour = series.first_minute // MINUTES_PER_HOUR
+    offset = series.first_minute - first_hour * MINUTES_PER_HOUR
+    hours = -(-(offset + len(series.counts)) // MINUTES_PER_HOUR)
+    counts = np.zeros(hours * MINUTES_PER_HOUR)
+    covered = np.zeros(hours * MINUTES_PER_HOUR, dtype=bool)
+    counts[offset : offset + len(series.counts)] = series.counts
+    covered[offset : offset + len(series.covered)] = series.covered
+    totals = counts.reshape(hours, MINUTES_PER_HOUR).sum(axis=1)
+    seen = covered.reshape(hours, MINUTES_PER_HOUR).sum(axis=1)
+    return first_hour, np.where(seen >= MIN_COVERED_MINUTES_PER_HOUR, totals, np.nan)
+
+
+def usual_by_minute(series: MinuteSeries, rules: Rules) -> Usual:
+    """The usual level at every minute, learned hour by hour exactly as the monitor does."""
+    first_hour, totals = hourly_totals(series)
+    hourly = totals[None, :]
+    traits: dict[int, DailyTraits] = {}
+    per_minute = np.empty(len(totals))
+    noise = np.empty(len(totals))
+    learned = np.empty(len(totals), dtype=bool)
+    for column in range(len(totals)):
+        hour = first_hour + column
+        day = baseline.day_of(hour)
+        if day not in traits:
+            traits[day] = baseline.daily_traits(hourly, first_hour=first_hour, day=day)
+        usual = baseline.usual_at(
+            hourly,
+            first_hour=first_hour,
+            hour=hour,
+            traits=traits[day],
+            floor_per_hour=rules.floor_per_hour,
         )
-        self._state, self._calm = decision.state, decision.calm_minutes
-        self._quiet_major = decision.strong_minutes
-        self._since_recovery = decision.minutes_since_recovery
-        self._pending = decision.pending_minutes
-        status = STATE_WORDS[int(decision.state[0])]
-        if status != "ok" and value / interval > self.rules.calm_ratio * usual_per_minute:
-            # Only the unusual rows of a problem are kept out of what is "usual": masking
-            # every row of a false alarm would lower the usual level and feed more alarms.
-            self._mask(minute)
-        evidence = decision.evidence
-        return RowVerdict(
-            timestamp=timestamp,
-            value=value,
-            status=status,
-            observed=float(evidence.observed[0]),
-            expected=float(evidence.expected[0]),
-            ratio=float(evidence.ratio[0]),
-            probability=float(evidence.probability[0]),
-            window_minutes=windows[int(evidence.window[0])],
-        )
+        per_minute[column], noise[column] = usual.per_minute[0], usual.noise[0]
+        learned[column] = usual.learned[0]
+    start = series.first_minute - first_hour * MINUTES_PER_HOUR
+    pick = (start + np.arange(len(series.counts))) // MINUTES_PER_HOUR
+    return Usual(per_minute=per_minute[pick], noise=noise[pick], learned=learned[pick])
 
-    # -- history ---------------------------------------------------------------------------
 
-    def _remember(self, minute: float, value: float) -> None:
-        index = bisect.bisect_left(self._minutes, minute)
-        if index < len(self._minutes) and self._minutes[index] == minute:
-            self._values[index] = value  # a repeated timestamp corrects the earlier row
-            return
-        if index > 0:
-            self._gaps.append(minute - self._minutes[index - 1])
-        self._minutes.insert(index, minute)
-        self._values.insert(index, value)
-        self._masked.insert(index, False)
-
-    def _mask(self, minute: float) -> None:
-        index = bisect.bisect_left(self._minutes, minute)
-        if index < len(self._minutes) and self._minutes[index] == minute:
-            self._masked[index] = True
-
-    def _interval(self) -> float | None:
-        """Minutes per row: the median of recent gaps, within 1 minute to 1 hour."""
-        gaps = [gap for gap in self._gaps[-INTERVAL_SAMPLE:] if gap > 0]
-        if not gaps:
-            return None
-        return min(max(median(gaps), MIN_INTERVAL_MINUTES), MAX_INTERVAL_MINUTES)
-
-    def _sum_since(self, start: float) -> float:
-        """Sum of rows in (start, now]."""
-        low = bisect.bisect_right(self._minutes, start)
-        high = bisect.bisect_right(self._minutes, self._now or start)
-        return float(sum(self._values[low:high]))
-
-    def _rates(self, start: float, end: float, interval: float) -> list[float]:
-        """Per-minute rates of the unmasked rows in [start, end)."""
-        low = bisect.bisect_left(self._minutes, start)
-        high = bisect.bisect_left(self._minutes, end)
-        return [self._values[i] / interval for i in range(low, high) if not self._masked[i]]
-
-    def _usual_cached(self, now: float, interval: float) -> float:
-        """The usual level, learned again once per bucket of time: it moves slowly, and
-        learning it is most of a row's cost. Depends only on rows already fed."""
-        bucket = int(now // max(USUAL_REFRESH_MINUTES, interval))
-        if self._usual_bucket != bucket:
-            self._usual_bucket = bucket
-            self._usual = self._usual_per_minute(now, interval)
-        return self._usual
-
-    def _usual_per_minute(self, now: float, interval: float) -> float:
-        """Median of the same time of day on past days; else recent busy level; floored."""
-        rules = self.rules
-        halfwidth = max(rules.seasonal_halfwidth.total_seconds() / 60, interval / 2)
-        daily_levels = []
-        for day in range(1, rules.seasonal_days + 1):
-            centre = now - day * MINUTES_PER_DAY
-            rates = self._rates(centre - halfwidth, centre + halfwidth, interval)
-            if rates:
-                daily_levels.append(sum(rates) / len(rates))
-        longest_window = max(w.total_seconds() / 60 for w in rules.windows)
-        recent = self._rates(now - RECENT_HOURS * 60, now - longest_window, interval)
-        if not recent:  # very short history: everything before the current row
-            recent = self._rates(float("-inf"), now - interval / 2, interval)
-        # Until two past days show the time of day, the busy hours of the last day set the
-        # usual level (a high quantile, not the median): a daily peak is not an outage.
-        recent_level = float(np.quantile(recent, rules.cold_start_quantile)) if recent else 0.0
-        level = median(daily_levels) if len(daily_levels) >= 2 else recent_level
-        return max(level, rules.floor_per_hour / 60)
+def window_sums(values: np.ndarray, lengths: list[int]) -> np.ndarray:
+    """Per minute, the sum over the last `length` minutes including it, per window."""
+    cumulative = np.concatenate([[0.0], np.cumsum(values, dtype=np.float64)])
+    index = np.arange(1, len(values) + 1)
+    return np.stack(
+        [cumulative[index] - cumulative[np.maximum(index - n, 0)] for n in lengths], axis=1
+    )
 
 
 def replay(
-    rows: Iterable[tuple[datetime, float]], rules: Rules = DEFAULT_RULES
-) -> Iterator[RowVerdict]:
-    detector = SeriesDetector(rules)
-    for timestamp, value in rows:
-        yield detector.feed(timestamp, value)
+    rows: Iterable[SeriesRow] | Iterable[tuple[datetime, float]], rules: Rules = DEFAULT_RULES
+) -> list[RowVerdict]:
+    """One verdict per row, in input order: the state at the end of the row's minutes."""
+    given = [row if isinstance(row, SeriesRow) else SeriesRow(row[0], row[1]) for row in rows]
+    if not given:
+        return []
+    series = to_minutes(given)
+    lengths = [max(round(w), series.interval) for w in rules.window_minutes()]
+    data = np.where(series.covered, series.counts, 0.0)
+    observed = window_sums(data, lengths)
+    covered = window_sums(series.covered.astype(np.float64), lengths)
+    networks = None
+    if series.networks is not None:
+        networks = window_sums(np.where(series.covered, series.networks, 0.0), lengths)
+    usual = usual_by_minute(series, rules)
+    m = measure(
+        observed,
+        covered,
+        usual,
+        rules=rules,
+        window_minutes=[float(n) for n in lengths],
+        networks=networks,
+    )
+    statuses, windows, stale = _run(m, lengths, rules)
+    verdicts = []
+    for row in given:
+        minute = int(row.timestamp.timestamp() // 60) - series.first_minute + series.interval - 1
+        window = int(windows[minute])
+        evidence = (
+            (math.nan, math.nan, math.nan, 1.0, 0.0)
+            if window == NO_WINDOW
+            else (
+                float(m.observed[minute, window]),
+                float(m.expected[minute, window]),
+                float(m.ratio[minute, window]),
+                float(m.probability[minute, window]),
+                float(lengths[window]),
+            )
+        )
+        status = STATE_WORDS[statuses[minute]]
+        verdicts.append(RowVerdict(row.timestamp, row.value, status, stale[minute], *evidence))
+    return verdicts
+
+
+def _run(
+    m: Measurement, lengths: list[int], rules: Rules
+) -> tuple[list[int], list[int], list[bool]]:
+    """The state machine minute by minute (plain lists: this loop is the replay's cost)."""
+    window_minutes = [float(n) for n in lengths]
+    opens_possible: list[list[bool]] = m.opens_possible.tolist()
+    opens_major: list[list[bool]] = m.opens_major.tolist()
+    concentrated: list[list[bool]] = m.concentrated.tolist()
+    still: list[bool] = m.still.tolist()
+    still_major: list[bool] = m.still_major.tolist()
+    watch: list[int] = m.watch_window.tolist()
+    has_data: list[bool] = m.has_data.tolist()
+    any_opening = cast(list[bool], (m.opens_possible | m.opens_major).any(axis=1).tolist())
+    described = DESCRIBED_WINDOW if len(lengths) > DESCRIBED_WINDOW else 0
+    state = State()
+    statuses: list[int] = []
+    windows: list[int] = []
+    stale: list[bool] = []
+    for minute in range(len(has_data)):
+        if (
+            state.status == OK
+            and has_data[minute]
+            and not any_opening[minute]
+            and not state.pending_minutes
+            and not state.stale
+        ):
+            # Nothing going on: what `advance` would give, as `decide` does for a tick.
+            state = State(
+                minutes_in_status=state.minutes_in_status + 1.0,
+                calm_minutes=0.0 if still[minute] else state.calm_minutes + 1.0,
+                quiet_major_minutes=0.0 if still_major[minute] else state.quiet_major_minutes + 1,
+            )
+            statuses.append(OK)
+            windows.append(described)
+            stale.append(False)
+            continue
+        state, window = advance(
+            state,
+            opens_possible=opens_possible[minute],
+            opens_major=opens_major[minute],
+            concentrated=concentrated[minute],
+            still=still[minute],
+            still_major=still_major[minute],
+            watch_window=watch[minute],
+            has_data=has_data[minute],
+            step_minutes=1.0,
+            window_minutes=window_minutes,
+            rules=rules,
+        )
+        statuses.append(state.status)
+        windows.append(window)
+        stale.append(state.stale)
+    return statuses, windows, stale

@@ -38,7 +38,7 @@ def affected(
         expected = max(usual_in_window * shares.get(value, 0.0), MIN_EXPECTED)
         ratio = count / expected
         joins = count >= rules.possible_min_reports and ratio >= rules.possible_ratio
-        stays = value in previous and ratio >= rules.calm_ratio
+        stays = value in previous and ratio >= rules.still_ratio
         if joins or stays:
             result.add(value)
     return result

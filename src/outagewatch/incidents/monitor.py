@@ -13,11 +13,24 @@ from typing import Any
 import numpy as np
 
 from outagewatch.catalog.search import CatalogIndex
-from outagewatch.detection.baseline import seasonal_usual_per_minute
+from outagewatch.detection import baseline
+from outagewatch.detection.baseline import DailyTraits, Usual
 from outagewatch.detection.rules import DEFAULT_RULES, Rules
 from outagewatch.detection.status import StatusWord
-from outagewatch.detection.verdict import MAJOR, OK, POSSIBLE, STATE_WORDS, Thresholds, decide
-from outagewatch.incidents import timeline
+from outagewatch.detection.verdict import (
+    MAJOR,
+    NO_WINDOW,
+    OK,
+    POSSIBLE,
+    STATE_WORDS,
+    Decision,
+    State,
+    States,
+    Thresholds,
+    decide,
+    measure,
+)
+from outagewatch.incidents import history, timeline
 from outagewatch.incidents.tracker import IncidentTracker
 from outagewatch.signals import mentions
 from outagewatch.signals.mentions import MentionEvidence
@@ -29,6 +42,10 @@ MINUTES_PER_HOUR = 60
 HOURS_PER_DAY = 24
 STATE_OF = {"ok": OK, "possible": POSSIBLE, "major": MAJOR}
 TOP_EVIDENCE = 3  # values per dimension in a verdict's evidence
+MENTION_HISTORY_DAYS = 7
+# A tick never lets more than this pass for the counters that close a problem: after the
+# monitor (or the database) was away, recovery is judged on fresh minutes, not on the gap.
+MAX_STEP_MINUTES = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,66 +62,71 @@ class Monitor:
     def __init__(self, store: Store, *, rules: Rules = DEFAULT_RULES) -> None:
         self.store = store
         self.rules = rules
-        self._usual_hour: int | None = None
-        self._usual: dict[int, float] = {}
+        self._usual_key: tuple[int, tuple[int, ...]] | None = None
+        self._usual: Usual | None = None
+        self._traits_key: tuple[int, tuple[int, ...]] | None = None
+        self._traits: DailyTraits | None = None
         self.tracker = IncidentTracker(store, rules)
         self._mentions_hour: int | None = None
         self._usual_mentions: dict[int, float] = {}
+        self._last_tick: datetime | None = None
 
     def tick(self, catalog: CatalogIndex, *, now: datetime) -> list[StatusChange]:
         """One step: decide every service's status; returns the services that changed."""
         services = [service for service in catalog.services if service.id is not None]
         ids = np.array([service.id for service in services], dtype=np.int64)
-        usual = self._usual_per_minute(ids, now)
-        minutes = self._last_hour(ids, now)
-        window_lengths = [w.total_seconds() / 60 for w in self.rules.windows]
+        usual = self._usual_now(ids, now)
+        minutes, covered = self._last_hour(ids, now)
+        window_lengths = self.rules.window_minutes()
         observed = np.stack([minutes[:, -int(w) :].sum(axis=1) for w in window_lengths], axis=1)
-        expected = usual[:, None] * np.array(window_lengths)[None, :]
+        covered_in_window = np.array([covered[-int(w) :].sum() for w in window_lengths])
+        covered_windows = np.broadcast_to(covered_in_window, observed.shape).astype(np.float64)
         statuses = self.store.statuses()
-        previous = np.array(
-            [STATE_OF[statuses[i].status] if i in statuses else OK for i in ids.tolist()]
-        )
-        calm = np.array([_counter(statuses.get(i), "calm_minutes") for i in ids.tolist()])
-        quiet = np.array([_counter(statuses.get(i), "quiet_major_minutes") for i in ids.tolist()])
-        since_recovery = np.array(
-            [_counter(statuses.get(i), "minutes_since_recovery", np.inf) for i in ids.tolist()]
-        )
         step = self._step_minutes(statuses, now)
-
-        pending = np.array([_counter(statuses.get(i), "pending_minutes") for i in ids.tolist()])
+        # The state as it stood at the previous tick: `advance` adds this tick's step.
+        previous = self._states(ids, statuses, now - timedelta(minutes=step))
         mentions = self._mentions(now)
         thresholds = self._thresholds(ids, mentions)
 
-        def run(light: tuple[np.ndarray, np.ndarray] | None) -> Any:
-            return decide(
+        def run(light: tuple[np.ndarray, np.ndarray] | None) -> Decision:
+            measurement = measure(
                 observed.astype(np.float64),
-                expected,
-                previous=previous,
-                calm_minutes=calm,
-                quiet_major_minutes=quiet,
-                minutes_since_recovery=since_recovery,
-                pending_minutes=pending,
-                step_minutes=step,
+                covered_windows,
+                usual,
+                rules=self.rules,
+                window_minutes=window_lengths,
                 light_reports=None if light is None else light[0],
                 light_networks=None if light is None else light[1],
-                rules=self.rules,
                 thresholds=thresholds,
+            )
+            return decide(
+                previous,
+                measurement,
+                step_minutes=step,
+                window_minutes=window_lengths,
+                rules=self.rules,
             )
 
         decision = run(None)
         # Only services that would have a problem need their reports' networks looked at.
-        suspects = ids[decision.state != OK].tolist()
+        active = (decision.states.status != OK) | (decision.states.pending_minutes > 0)
+        suspects = ids[active].tolist()
         if suspects:
             decision = run(self._light_reports(ids, suspects, window_lengths, now))
+        self._last_tick = now
         return self._record(ids, previous, decision, usual, minutes, statuses, mentions, now)
 
     # -- inputs ----------------------------------------------------------------------------
+
+    def _states(self, ids: np.ndarray, statuses: dict[int, ServiceStatus], now: datetime) -> States:
+        """Each service's detection state as stored with its status (defaults: never judged)."""
+        return States.of([_state_of(statuses.get(i), now) for i in ids.tolist()])
 
     def _mentions(self, now: datetime) -> dict[int, MentionEvidence]:
         """Social mentions of the last minutes against their usual level (learned hourly)."""
         hour = int(now.timestamp()) // 3600
         if self._mentions_hour != hour:
-            history_hours = self.rules.seasonal_days * HOURS_PER_DAY
+            history_hours = MENTION_HISTORY_DAYS * HOURS_PER_DAY
             hourly = self.store.mention_hours(
                 None, since=now - timedelta(hours=history_hours), until=now - timedelta(hours=1)
             )
@@ -132,53 +154,52 @@ class Monitor:
             )
         return bars
 
-    def _usual_per_minute(self, ids: np.ndarray, now: datetime) -> np.ndarray:
-        """Learned once an hour: the usual level moves with the hour, not the tick."""
+    def _usual_now(self, ids: np.ndarray, now: datetime) -> Usual:
+        """Learned once an hour (daily traits once a day), as the replay of a series does."""
         hour = int(now.timestamp()) // 3600
-        if self._usual_hour != hour:
-            self._usual = self._learn_usual(hour)
-            self._usual_hour = hour
-        floor = self.rules.floor_per_hour / MINUTES_PER_HOUR
-        return np.array([self._usual.get(i, floor) for i in ids.tolist()])
+        key = (hour, tuple(ids.tolist()))
+        if self._usual_key != key or self._usual is None:
+            first_hour = hour - baseline.HISTORY_HOURS
+            totals = self.store.hourly_totals_all(
+                since=history.at_minute(first_hour * MINUTES_PER_HOUR),
+                until=history.at_minute(hour * MINUTES_PER_HOUR),
+            )
+            covered = history.covered_minutes(
+                self.store, first_minute=first_hour * MINUTES_PER_HOUR, end_minute=hour * 60
+            )
+            hourly = history.hour_matrix(
+                totals, ids.tolist(), first_hour=first_hour, end_hour=hour, covered=covered
+            )
+            day_key = (baseline.day_of(hour), key[1])
+            if self._traits_key != day_key or self._traits is None:
+                day = baseline.day_of(hour)
+                self._traits = baseline.daily_traits(hourly, first_hour=first_hour, day=day)
+                self._traits_key = day_key
+            self._usual = baseline.usual_at(
+                hourly,
+                first_hour=first_hour,
+                hour=hour,
+                traits=self._traits,
+                floor_per_hour=self.rules.floor_per_hour,
+            )
+            self._usual_key = key
+        return self._usual
 
-    def _learn_usual(self, hour: int) -> dict[int, float]:
-        rules = self.rules
-        first = hour - rules.seasonal_days * HOURS_PER_DAY
-        hourly = self.store.hourly_totals_all(
-            since=datetime.fromtimestamp(first * 3600, UTC),
-            until=datetime.fromtimestamp(hour * 3600, UTC),
-        )
-        started = self.store.history_started_at()
-        first_hour = int(started.timestamp()) // 3600 + 1 if started else hour
-        service_ids = sorted({service_id for service_id, _ in hourly})
-        row = {service_id: index for index, service_id in enumerate(service_ids)}
-        matrix = np.zeros((len(service_ids), hour - first + 1))
-        for (service_id, at_hour), count in hourly.items():
-            matrix[row[service_id], at_hour - first] = count
-        levels = seasonal_usual_per_minute(
-            matrix,
-            hour=hour - first,
-            first_hour=max(0, first_hour - first),
-            days=rules.seasonal_days,
-            cold_start_quantile=rules.cold_start_quantile,
-            floor_per_hour=rules.floor_per_hour,
-        )
-        return dict(zip(service_ids, levels.tolist(), strict=True))
-
-    def _last_hour(self, ids: np.ndarray, now: datetime) -> np.ndarray:
-        """Counted reports per minute for the last 60 minutes (the current one last)."""
-        current = int(now.timestamp()) // SECONDS_PER_MINUTE
+    def _last_hour(self, ids: np.ndarray, now: datetime) -> tuple[np.ndarray, np.ndarray]:
+        """Counted reports per minute for the last 60 minutes (the current one last), and
+        whether each of those minutes holds data."""
+        current = history.unix_minute(now)
         first = current - MINUTES_PER_HOUR + 1
         rows = self.store.minute_totals_all(
-            since=datetime.fromtimestamp(first * SECONDS_PER_MINUTE, UTC),
-            until=datetime.fromtimestamp((current + 1) * SECONDS_PER_MINUTE, UTC),
+            since=history.at_minute(first), until=history.at_minute(current + 1)
         )
         position = {service_id: index for index, service_id in enumerate(ids.tolist())}
         minutes = np.zeros((len(ids), MINUTES_PER_HOUR), dtype=np.int64)
         for service_id, minute, reports in rows:
             if service_id in position:
                 minutes[position[service_id], minute - first] = reports
-        return minutes
+        covered = history.covered_minutes(self.store, first_minute=first, end_minute=current + 1)
+        return minutes, covered
 
     def _light_reports(
         self, ids: np.ndarray, suspects: list[int], window_lengths: list[float], now: datetime
@@ -203,24 +224,24 @@ class Monitor:
                 networks[position[service_id], column] = senders
         return light, networks
 
-    @staticmethod
-    def _step_minutes(statuses: dict[int, ServiceStatus], now: datetime) -> float:
-        checked = [
-            s.evidence.get("checked_at") for s in statuses.values() if s.evidence.get("checked_at")
-        ]
-        if not checked:
+    def _step_minutes(self, statuses: dict[int, ServiceStatus], now: datetime) -> float:
+        last = self._last_tick
+        if last is None:
+            checked = [s.evidence.get("checked_at") for s in statuses.values()]
+            known = [datetime.fromisoformat(str(at)) for at in checked if at]
+            last = max(known) if known else None
+        if last is None:
             return 0.0
-        last = max(datetime.fromisoformat(str(at)) for at in checked)
-        return max(0.0, (now - last).total_seconds() / 60)
+        return min(MAX_STEP_MINUTES, max(0.0, (now - last).total_seconds() / 60))
 
     # -- outputs ---------------------------------------------------------------------------
 
     def _record(
         self,
         ids: np.ndarray,
-        previous: np.ndarray,
-        decision: Any,
-        usual: np.ndarray,
+        previous: States,
+        decision: Decision,
+        usual: Usual,
         minutes: np.ndarray,
         statuses: dict[int, ServiceStatus],
         mention_evidence: dict[int, MentionEvidence],
@@ -228,17 +249,38 @@ class Monitor:
     ) -> list[StatusChange]:
         changes: list[StatusChange] = []
         open_incidents = self.store.open_incidents()
-        evidence = decision.evidence
+        states, m = decision.states, decision.measurement
+        busy = (states.status != OK) | (states.pending_minutes > 0) | states.stale
+        was_busy = (previous.status != OK) | (previous.pending_minutes > 0) | previous.stale
         with self.store.transaction():
-            for row in np.flatnonzero((decision.state != OK) | (previous != OK)).tolist():
+            for row in np.flatnonzero(busy | was_busy).tolist():
                 service_id = int(ids[row])
-                before: StatusWord = STATE_WORDS[int(previous[row])]  # type: ignore[assignment]
-                after: StatusWord = STATE_WORDS[int(decision.state[row])]  # type: ignore[assignment]
-                window = self.rules.windows[int(evidence.window[row])]
-                explanation = timeline.explain(
-                    float(evidence.observed[row]), float(evidence.expected[row]), window
-                )
-                since = now if before != after else statuses[service_id].since
+                state = states.row(row)
+                before: StatusWord = STATE_WORDS[int(previous.status[row])]  # type: ignore[assignment]
+                after: StatusWord = STATE_WORDS[state.status]  # type: ignore[assignment]
+                window = int(decision.window[row])
+                if window == NO_WINDOW:
+                    figures: dict[str, Any] = {}
+                    explanation = timeline.NO_RECENT_DATA
+                else:
+                    figures = {
+                        "observed": round(float(m.observed[row, window]), 1),
+                        "expected": round(float(m.expected[row, window]), 2),
+                        "ratio": round(float(m.ratio[row, window]), 1),
+                        "probability": float(f"{float(m.probability[row, window]):.3g}"),
+                        "window_minutes": self.rules.window_minutes()[window],
+                    }
+                    explanation = timeline.explain(
+                        float(m.observed[row, window]),
+                        float(m.expected[row, window]),
+                        self.rules.windows[window],
+                    )
+                if before != after:
+                    since = now
+                elif service_id in statuses:
+                    since = statuses[service_id].since
+                else:  # never judged before: as it has been since history began
+                    since = self.store.history_started_at() or now
                 self.store.set_status(
                     ServiceStatus(
                         service_id=service_id,
@@ -246,18 +288,12 @@ class Monitor:
                         since=since,
                         evidence={
                             "explanation": explanation,
-                            "observed": round(float(evidence.observed[row]), 1),
-                            "expected": round(float(evidence.expected[row]), 2),
-                            "ratio": round(float(evidence.ratio[row]), 1),
-                            "probability": float(f"{float(evidence.probability[row]):.3g}"),
-                            "window_minutes": window.total_seconds() / 60,
-                            "calm_minutes": float(decision.calm_minutes[row]),
-                            "quiet_major_minutes": float(decision.strong_minutes[row]),
-                            "pending_minutes": float(decision.pending_minutes[row]),
-                            # JSON has no infinity; a day is as good as never here
-                            "minutes_since_recovery": min(
-                                float(decision.minutes_since_recovery[row]), 1440.0
-                            ),
+                            **figures,
+                            "stale": state.stale,
+                            "calm_minutes": state.calm_minutes,
+                            "quiet_major_minutes": state.quiet_major_minutes,
+                            "pending_minutes": state.pending_minutes,
+                            "stepped_down": state.stepped_down,
                             "checked_at": now.isoformat(),
                             **(self._top_breakdowns(service_id, now) if after != "ok" else {}),
                             **_mention_fields(mention_evidence.get(service_id)),
@@ -270,7 +306,7 @@ class Monitor:
                     before=before,
                     after=after,
                     reports_15_minutes=int(minutes[row, -15:].sum()),
-                    usual_per_minute=float(usual[row]),
+                    usual_per_minute=float(usual.per_minute[row]),
                     minute_counts=minutes[row],
                     explanation=explanation,
                     now=now,
@@ -313,7 +349,17 @@ def _mention_fields(evidence: MentionEvidence | None) -> dict[str, Any]:
     }
 
 
-def _counter(status: ServiceStatus | None, name: str, default: float = 0.0) -> float:
+def _state_of(status: ServiceStatus | None, at: datetime) -> State:
+    """The state stored with a status; time in the status is counted from its `since`."""
     if status is None:
-        return default
-    return float(status.evidence.get(name, default))
+        return State()
+    evidence = status.evidence
+    return State(
+        status=STATE_OF.get(status.status, OK),
+        minutes_in_status=max(0.0, (at - status.since).total_seconds() / 60),
+        calm_minutes=float(evidence.get("calm_minutes", 0.0)),
+        quiet_major_minutes=float(evidence.get("quiet_major_minutes", 0.0)),
+        pending_minutes=float(evidence.get("pending_minutes", 0.0)),
+        stale=bool(evidence.get("stale", False)),
+        stepped_down=bool(evidence.get("stepped_down", False)),
+    )

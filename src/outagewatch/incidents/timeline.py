@@ -57,6 +57,12 @@ def _sentence_start(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+NO_RECENT_DATA = (
+    "No recent data: reports could not be received just now, so the last status is held "
+    "(marked stale) until they can."
+)
+
+
 def explain(observed: float, expected: float, window: timedelta) -> str:
     minutes = int(window.total_seconds() // 60)
     span = "hour" if minutes == MINUTES_PER_HOUR else f"{minutes} minutes"
@@ -75,7 +81,10 @@ def transition(
     if after == "major":
         return "escalated", f"Escalated to a major outage: {explanation}"
     if after == "possible":
-        return "easing", f"Reports are falling; problems remain: {explanation}"
+        return (
+            "easing",
+            f"Partial recovery: no longer a major outage, problems remain: {explanation}",
+        )
     duration = _duration(now - incident.started_at)
     return "resolved", f"Back to normal: reports returned to the usual level ({duration} in all)."
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import numpy as np
-
 from outagewatch.catalog.categories import CATEGORY_BY_SLUG
 from outagewatch.catalog.model import Problem, Service
-from outagewatch.detection.baseline import seasonal_usual_per_minute
+from outagewatch.detection import baseline
 from outagewatch.detection.rules import DEFAULT_RULES
+from outagewatch.incidents import history
 from outagewatch.storage.protocol import Store
 from outagewatch.storage.records import ServiceStatus
 
@@ -68,30 +67,40 @@ def summarise(store: Store, *, service: Service, now: datetime) -> ServiceSummar
     current_hour = unix_hour(now)
     chart_hours = list(range(current_hour - CHART_HOURS + 1, current_hour + 1))
     # The usual line is exactly the level detection compares with (see detection.baseline).
-    days = DEFAULT_RULES.seasonal_days
-    first_hour = chart_hours[0] - days * 24
+    first_hour = chart_hours[0] - baseline.HISTORY_HOURS
     hourly = store.hourly_totals(
         service_id,
         since=datetime.fromtimestamp(first_hour * SECONDS_PER_HOUR, UTC),
         until=now + timedelta(minutes=1),
     )
     started_at = store.history_started_at()
-    history_hour = first_hour if started_at is None else unix_hour(started_at) + 1
-    counts = np.array([[hourly.get(hour, 0) for hour in range(first_hour, current_hour + 1)]])
+    covered = history.covered_minutes(
+        store, first_minute=first_hour * 60, end_minute=(current_hour + 1) * 60
+    )
+    counts = history.hour_matrix(
+        {(service_id, hour): count for hour, count in hourly.items()},
+        [service_id],
+        first_hour=first_hour,
+        end_hour=current_hour + 1,
+        covered=covered,
+    )
     usual: list[float | None] = []
+    traits: dict[int, baseline.DailyTraits] = {}
     for hour in chart_hours:
-        if started_at is None or hour - 24 < history_hour:
+        if started_at is None or hour - 24 < unix_hour(started_at) + 1:
             usual.append(None)  # not a day of history yet: nothing is usual
             continue
-        level = seasonal_usual_per_minute(
+        day = baseline.day_of(hour)
+        if day not in traits:
+            traits[day] = baseline.daily_traits(counts, first_hour=first_hour, day=day)
+        level = baseline.usual_at(
             counts,
-            hour=hour - first_hour,
-            first_hour=max(0, history_hour - first_hour),
-            days=days,
-            cold_start_quantile=DEFAULT_RULES.cold_start_quantile,
+            first_hour=first_hour,
+            hour=hour,
+            traits=traits[day],
             floor_per_hour=DEFAULT_RULES.floor_per_hour,
         )
-        usual.append(round(float(level[0]) * 60, 1))
+        usual.append(round(float(level.per_minute[0]) * 60, 1))
     day_start = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     hour_start, until = last_hour_span(now)
     last_24_hours = now - timedelta(hours=24)

@@ -85,6 +85,9 @@ class GroupCommitWriter:
         self._pending = 0
         self._task: asyncio.Task[None] | None = None
         self._next_prune: datetime | None = None
+        # Since when reports could not be stored: once they can again, the span is recorded
+        # as a data gap, so detection does not take the missing minutes for calm ones.
+        self._failing_since: datetime | None = None
 
     # -- the synchronous step: testable without an event loop ------------------------------
 
@@ -118,6 +121,8 @@ class GroupCommitWriter:
                 sorted({candidate.service_id for candidate in batch}), now=now
             )
             self._prune_if_due(now)
+            if self._failing_since is not None:
+                self._store.record_data_gap(started_at=self._failing_since, ended_at=now)
         return [
             Acknowledgement(
                 counted=reason is None, uncounted_reason=reason, counts=counts[c.service_id]
@@ -190,6 +195,8 @@ class GroupCommitWriter:
             acknowledgements = await asyncio.to_thread(self.commit_batch, candidates)
         except Exception as error:
             log.exception("a batch of %d reports could not be stored", len(batch))
+            if self._failing_since is None:
+                self._failing_since = min(candidate.received_at for candidate in candidates)
             failure = WriterUnavailableError(
                 f"reports cannot be stored right now ({type(error).__name__})",
                 retry_after_seconds=5,
@@ -198,6 +205,7 @@ class GroupCommitWriter:
                 if not future.done():
                     future.set_exception(failure)
         else:
+            self._failing_since = None
             for (_, future), acknowledgement in zip(batch, acknowledgements, strict=True):
                 if not future.done():  # the client may have gone; the report is stored anyway
                     future.set_result(acknowledgement)
