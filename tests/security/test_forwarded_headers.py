@@ -29,7 +29,9 @@ LIMITS = {"OUTAGEWATCH_RATE_LIMIT_BURST": "3", "OUTAGEWATCH_RATE_LIMIT_PER_MINUT
 
 
 @contextlib.contextmanager
-def _serving(tmp_path: Path, server: str, **environment: str) -> Iterator[ServerProcess]:
+def _serving(
+    tmp_path: Path, server: str, workers: str = "1", **environment: str
+) -> Iterator[ServerProcess]:
     variables = {
         "OUTAGEWATCH_RUN_DETECTION": "false",
         "OUTAGEWATCH_RUN_DELIVERY": "false",
@@ -37,7 +39,12 @@ def _serving(tmp_path: Path, server: str, **environment: str) -> Iterator[Server
         **environment,
     }
     # mypy cannot tell these keys from start_server's own int parameters; they are all str.
-    process = start_server(tmp_path, program=server, **variables)  # type: ignore[arg-type]
+    process = start_server(
+        tmp_path,
+        program=server,
+        workers=int(workers),
+        **variables,  # type: ignore[arg-type]
+    )
     try:
         yield process
     finally:
@@ -59,6 +66,16 @@ def _forged_networks_are_one_network(server: ServerProcess) -> None:
 
     # One machine is one reporter: counted once, then a duplicate, then over its limit.
     assert statuses == [201, 200, 200, 429]
+
+
+def test_every_uvicorn_worker_ignores_forged_forwarded_for(tmp_path: Path) -> None:
+    with _serving(tmp_path, "uvicorn", workers="2") as process:
+        statuses = [_report(process, f"198.51.{number}.7") for number in range(6)]
+
+    # Each worker has its own rate buckets on SQLite, so only the de-duplication, which
+    # the database makes atomic across workers, is asked about here.
+    assert statuses[0] == 201
+    assert set(statuses[1:]) <= {200, 429}
 
 
 @pytest.mark.parametrize("server", ["uvicorn", "granian"])
