@@ -112,3 +112,20 @@ def test_a_trusted_proxy_is_read_right_to_left(tmp_path: Path) -> None:
         other_client = _report(process, "192.0.2.1, 198.51.101.7")
 
     assert (first, same_client_other_lie, other_client) == (201, 200, 201)
+
+
+def test_forged_forwarded_for_does_not_get_past_the_sign_in_limit(tmp_path: Path) -> None:
+    with _serving(tmp_path, "uvicorn") as process:
+        statuses = [
+            httpx.post(
+                f"{process.url}/signin",
+                data={"email": f"person{number}@example.org"},
+                headers={"Origin": process.url, "X-Forwarded-For": f"198.51.{number}.7"},
+                timeout=10,
+            ).status_code
+            for number in range(7)
+        ]
+
+    # Five links at once per network (app.SIGNIN_BURST): this machine is one network.
+    assert statuses[:5] == [200] * 5
+    assert statuses[5:] == [429, 429]
