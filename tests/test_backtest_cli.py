@@ -77,3 +77,57 @@ def test_bad_input_is_a_clear_error(tmp_path: Path) -> None:
     assert "timestamp,value" in bad_header.output
     assert bad_row.exit_code == 2
     assert "line 2" in bad_row.output
+
+
+def _quiet_days_then(rows_after: list[str], *, networks: bool) -> list[str]:
+    """Two quiet days (a report every tenth minute), then the given rows."""
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    quiet = []
+    for minute in range(2 * 1440):
+        moment = (start + timedelta(minutes=minute)).strftime("%Y-%m-%d %H:%M:%S")
+        value = 1 if minute % 10 == 0 else 0
+        quiet.append(f"{moment},{value}" + (f",{value}" if networks else ""))
+    return quiet + rows_after
+
+
+def _burst(networks: int | None) -> list[str]:
+    start = datetime(2026, 1, 3, tzinfo=UTC)
+    rows = []
+    for minute in range(10):
+        moment = (start + timedelta(minutes=minute)).strftime("%Y-%m-%d %H:%M:%S")
+        rows.append(f"{moment},40" + (f",{networks}" if networks is not None else ""))
+    return rows
+
+
+def test_a_networks_column_keeps_a_few_networks_from_making_a_major_outage(
+    tmp_path: Path,
+) -> None:
+    few = _quiet_days_then(_burst(5), networks=True)
+    many = _quiet_days_then(_burst(None), networks=False)
+
+    few_result = runner.invoke(
+        app, ["backtest", str(_csv(tmp_path, few, "timestamp,value,networks"))]
+    )
+    many_result = runner.invoke(app, ["backtest", str(_csv(tmp_path, many))])
+
+    assert few_result.exit_code == 0 and many_result.exit_code == 0
+    assert "major" not in few_result.stdout
+    assert "major" in many_result.stdout  # each report its own network: 400 people
+
+
+def test_an_empty_value_is_no_data_and_holds_the_status_as_stale(tmp_path: Path) -> None:
+    start = datetime(2026, 1, 3, 0, 10, tzinfo=UTC)
+    gap = [
+        (start + timedelta(minutes=minute)).strftime("%Y-%m-%d %H:%M:%S") + ","
+        for minute in range(30)
+    ]
+    rows = _quiet_days_then([*_burst(None), *gap], networks=False)
+
+    result = runner.invoke(
+        app, ["backtest", "--explain", "--format", "json", str(_csv(tmp_path, rows))]
+    )
+
+    items = json.loads(result.stdout)
+    in_gap = items[-20:]
+    assert {item["status"] for item in in_gap} == {"major"}
+    assert all(item["stale"] for item in in_gap)

@@ -159,6 +159,37 @@ def window_sums(values: np.ndarray, lengths: list[int]) -> np.ndarray:
     )
 
 
+def _light(
+    counts: np.ndarray,
+    networks: np.ndarray,
+    covered: np.ndarray,
+    lengths: list[int],
+    rules: Rules,
+) -> tuple[np.ndarray, np.ndarray]:
+    """What a file's `networks` column tells, as near to the live brigade rule as it can.
+
+    A row says how many networks sent its reports, not which. So within a row, a network
+    counts for at most Rules.heavy_network_reports reports. Across rows, networks that send
+    several reports each (a brigade's profile) are taken to be the same networks again —
+    their window holds as many networks as its largest such row — while rows of about one
+    report per network (people, each reporting once) add their networks up.
+    """
+    networks = np.where(covered, networks, 0.0)
+    light = np.minimum(counts, networks * rules.heavy_network_reports)
+    crowded = light > rules.instant_reports_per_network * np.maximum(networks, 1e-9)
+    spread_out = window_sums(np.where(crowded, 0.0, networks), lengths)
+    repeated = np.stack([_rolling_max(np.where(crowded, networks, 0.0), n) for n in lengths], 1)
+    return light, spread_out + repeated
+
+
+def _rolling_max(values: np.ndarray, length: int) -> np.ndarray:
+    """Per minute, the largest value of the last `length` minutes including it."""
+    result = values.copy()
+    for back in range(1, min(length, len(values))):
+        np.maximum(result[back:], values[:-back], out=result[back:])
+    return result
+
+
 def replay(
     rows: Iterable[SeriesRow] | Iterable[tuple[datetime, float]], rules: Rules = DEFAULT_RULES
 ) -> list[RowVerdict]:
@@ -173,7 +204,8 @@ def replay(
     covered = window_sums(series.covered.astype(np.float64), lengths)
     networks = None
     if series.networks is not None:
-        networks = window_sums(np.where(series.covered, series.networks, 0.0), lengths)
+        data, networks = _light(data, series.networks, series.covered, lengths, rules)
+        observed = window_sums(data, lengths)
     usual = usual_by_minute(series, rules)
     m = measure(
         observed,
