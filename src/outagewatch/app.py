@@ -46,7 +46,16 @@ from outagewatch.storage.records import RecentCounts
 from outagewatch.storage.sql import SqlStore, make_engine
 from outagewatch.web import accounts as account_pages
 from outagewatch.web import admin as admin_pages
-from outagewatch.web import errors, health, incident_pages, pages, seo, share, structured_data
+from outagewatch.web import (
+    errors,
+    health,
+    incident_pages,
+    pages,
+    report_form,
+    seo,
+    share,
+    structured_data,
+)
 from outagewatch.web import metrics as metrics_page
 from outagewatch.web import operator as operator_pages
 from outagewatch.web import voices as voice_pages
@@ -237,6 +246,7 @@ def build_site(
     app.include_router(pages.router)
     app.include_router(incident_pages.router)
     app.include_router(voice_pages.router)
+    app.include_router(report_form.router)
     app.include_router(health.router)
     app.include_router(seo.router)
     app.include_router(share.router)

@@ -19,20 +19,16 @@ from outagewatch.catalog.countries import country_name
 from outagewatch.catalog.model import Service
 from outagewatch.context import AppContext
 from outagewatch.incidents import reading, timeline
-from outagewatch.reports import intake
-from outagewatch.reports.client import UNKNOWN_PEER
 from outagewatch.reports.platforms import PLATFORMS
 from outagewatch.reports.recent import recent_activity
-from outagewatch.reports.service import RateLimitedError, ReportDesk
 from outagewatch.reports.summary import last_hour_span, region_shares, summarise
 from outagewatch.reports.visitor import visitor_country
-from outagewatch.reports.writer import WriterUnavailableError
 from outagewatch.storage.records import Account
 from outagewatch.web import presenters, rendering, voices, worldmap
 from outagewatch.web.accounts import CHOICE_LABELS, choice_of
 from outagewatch.web.charts import hourly_chart, recent_chart
 from outagewatch.web.rendering import STATIC_DIR
-from outagewatch.web.security import SESSION_COOKIE, parse_form, same_origin
+from outagewatch.web.security import SESSION_COOKIE
 from outagewatch.web.worldmap import render_world_map
 
 router = APIRouter(include_in_schema=False)
@@ -298,57 +294,6 @@ def _country_choices() -> list[tuple[str, str]]:
         ((country.alpha_2, country_name(country.alpha_2)) for country in pycountry.countries),
         key=lambda choice: choice[1],
     )
-
-
-@router.post("/services/{slug}/report", response_class=HTMLResponse)
-async def report_from_form(request: Request, slug: str) -> Response:
-    """The report form without JavaScript: answer with a redirect back to the page."""
-    context = _context(request)
-    service = context.catalog.by_slug.get(slug)
-    if service is None:
-        raise HTTPException(404, f"We do not track a service called {slug!r}.")
-    if not same_origin(request.headers, public_url=context.settings.public_url):
-        raise HTTPException(403, "This form must be sent from this site's own page.")
-    desk: ReportDesk | None = getattr(request.app.state, "desk", None)
-    if desk is None:
-        raise HTTPException(503, "Reports cannot be taken right now; try again in a moment.")
-    body = await request.body()
-    if len(body) > intake.MAX_BODY_BYTES:
-        raise HTTPException(413, f"The form is larger than {intake.MAX_BODY_BYTES} bytes.")
-    fields = parse_form(body, max_fields=10)
-    request_fields = intake.ReportRequest(
-        problem=_field(fields, "problem") or "",
-        platform=_field(fields, "platform"),
-        country=_field(fields, "country"),
-        comment=_field(fields, "comment"),
-    )
-    sender = desk.sender(
-        peer=request.client.host if request.client else UNKNOWN_PEER,
-        forwarded_for=request.headers.get("x-forwarded-for"),
-        user_agent=request.headers.get("user-agent", ""),
-    )
-    try:
-        await desk.check_rate(sender)
-        report = intake.validate(request_fields, service)
-        acknowledgement = await desk.submit(service=service, report=report, sender=sender)
-    except RateLimitedError as error:
-        raise HTTPException(
-            429, error.message, headers={"Retry-After": str(error.retry_after_seconds)}
-        ) from None
-    except intake.IntakeError as error:
-        raise HTTPException(error.status, error.message) from None
-    except WriterUnavailableError as error:
-        raise HTTPException(
-            503, str(error), headers={"Retry-After": str(error.retry_after_seconds)}
-        ) from None
-    outcome = acknowledgement.uncounted_reason or "counted"
-    return RedirectResponse(f"/services/{slug}?reported={outcome}#report", status_code=303)
-
-
-def _field(fields: dict[str, list[str]], name: str) -> str | None:
-    """A form field's value; empty means 'not given' (the select's "automatic" choice)."""
-    values = fields.get(name)
-    return values[0] if values and values[0] else None
 
 
 @router.get("/about", response_class=HTMLResponse)
