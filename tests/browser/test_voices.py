@@ -52,6 +52,7 @@ def test_comments_appear_live_and_leave_when_an_operator_hides_them(
     )[0]
     with loaded_store.transaction():
         loaded_store.hide_report(comment.report_id, now=clock.now())
+    clock.advance(timedelta(milliseconds=REFRESH_GAP_MS))  # the comments kept in memory age
     expect(hour).to_have_text("399")
     page.clock.run_for(REFRESH_GAP_MS)
 

@@ -12,6 +12,7 @@ from outagewatch.clock import FixedClock
 from outagewatch.config import Settings
 from outagewatch.storage.records import NewReport
 from outagewatch.storage.sql import SqlStore
+from outagewatch.web.fragments import FRESH_FOR
 from tests.browser.outage_site import start_outage
 from tests.conftest import NOW
 from tests.helpers import service_id
@@ -124,3 +125,17 @@ def test_operators_can_turn_comments_off(
         page = client.get("/services/tiktok").text
 
     assert "What people say" not in page and "comments are off here" not in page
+
+
+def test_visitors_share_one_rendering_of_the_comments_for_a_few_seconds(
+    client: TestClient, loaded_store: SqlStore, clock: FixedClock
+) -> None:
+    first = client.get("/services/tiktok/comments").text
+    add_comment(loaded_store, "tiktok", "arrived a moment later", minutes_ago=0)
+
+    within = client.get("/services/tiktok/comments").text
+    clock.advance(FRESH_FOR)
+    after = client.get("/services/tiktok/comments").text
+
+    assert within == first
+    assert "arrived a moment later" in after

@@ -13,6 +13,7 @@ from outagewatch.context import AppContext
 from outagewatch.incidents import reading
 from outagewatch.reports.summary import last_hour_span
 from outagewatch.storage.records import Incident
+from outagewatch.web.fragments import fragment_cache
 from outagewatch.web.headlines import for_incident
 from outagewatch.web.rendering import render_page
 from outagewatch.web.security import SESSION_COOKIE
@@ -63,16 +64,21 @@ def incident_live(request: Request, incident_id: int) -> HTMLResponse:
     service's live stream says something changed (a new peak, an update, the end)."""
     context: AppContext = request.app.state.context
     now = context.clock.now()
-    incident, service = _incident_and_service(context, incident_id, now=now)
-    response = render_page(
-        request,
-        "_incident_body.html",
-        incident=incident,
-        service=service,
-        **_voices(request, context, incident, service, now=now),
-    )
-    response.headers["cache-control"] = "no-cache"
-    return response
+
+    def render() -> HTMLResponse:
+        incident, service = _incident_and_service(context, incident_id, now=now)
+        response = render_page(
+            request,
+            "_incident_body.html",
+            incident=incident,
+            service=service,
+            **_voices(request, context, incident, service, now=now),
+        )
+        response.headers["cache-control"] = "no-cache"
+        return response
+
+    cache = fragment_cache(request)
+    return cache.answer(request, f"incident:{incident_id}", now=now, render=render)
 
 
 def _voices(

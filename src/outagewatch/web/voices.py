@@ -14,6 +14,7 @@ from outagewatch.context import AppContext
 from outagewatch.reports.recent import PLATFORM_LABELS
 from outagewatch.reports.voices import publishable
 from outagewatch.storage.records import Account
+from outagewatch.web.fragments import fragment_cache
 from outagewatch.web.rendering import render_page
 from outagewatch.web.security import SESSION_COOKIE
 
@@ -55,10 +56,14 @@ def service_voices(request: Request, slug: str) -> HTMLResponse:
     if service is None:
         raise HTTPException(404, f"We do not track a service called {slug!r}.")
     now = context.clock.now()
-    account = context.accounts.session_account(request.cookies.get(SESSION_COOKIE), now=now)
-    values = voice_values(
-        context, service, since=now - WINDOW, until=now + timedelta(minutes=1), account=account
-    )
-    response = render_page(request, "_voices.html", service=service, **values)
-    response.headers["cache-control"] = "no-cache"
-    return response
+
+    def render() -> HTMLResponse:
+        account = context.accounts.session_account(request.cookies.get(SESSION_COOKIE), now=now)
+        values = voice_values(
+            context, service, since=now - WINDOW, until=now + timedelta(minutes=1), account=account
+        )
+        response = render_page(request, "_voices.html", service=service, **values)
+        response.headers["cache-control"] = "no-cache"
+        return response
+
+    return fragment_cache(request).answer(request, f"voices:{slug}", now=now, render=render)
