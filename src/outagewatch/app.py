@@ -107,7 +107,10 @@ def create_app(
         )
     )
     # Outermost: every request gets its id and its log line, whatever answers it.
-    return logs.RequestLog(inner, log_format=site.state.context.settings.log_format)
+    configured: Settings = site.state.context.settings
+    if not configured.log_requests:
+        return inner
+    return logs.RequestLog(inner, log_format=configured.log_format)
 
 
 def build_site(

@@ -128,3 +128,15 @@ def test_text_lines_read_as_one_line_with_their_fields() -> None:
 
     assert line.endswith("INFO outagewatch.requests: request status=200")
     assert "\n" not in line
+
+
+def test_request_lines_can_be_turned_off(
+    loaded_store: SqlStore, clock: FixedClock, tmp_path: Path
+) -> None:
+    settings = Settings(
+        data_dir=tmp_path, run_detection=False, run_delivery=False, log_requests=False
+    )
+
+    app = create_app(settings, store=loaded_store, clock=clock)
+
+    assert not isinstance(app, RequestLog)
