@@ -179,9 +179,7 @@ def main() -> None:
             f"{options.reports_per_day:,} reports a day (+ an outage every other day)"
         )
         start_figures: dict[str, float] = {}
-        print(
-            f"{'month':>5} {'database':>12} {'reports':>12} {'minute rows':>12} {'hour rows':>10}"
-        )
+        print(f"{'day':>5} {'database':>12} {'reports':>12} {'minute rows':>12} {'hour rows':>10}")
         for number in range(options.days):
             day = first_day + timedelta(days=number)
             simulate_day(store, ids, weights, day, options.reports_per_day, rng)
