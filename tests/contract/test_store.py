@@ -10,7 +10,13 @@ import pytest
 
 from outagewatch.catalog.categories import CATEGORIES
 from outagewatch.catalog.model import Service
-from outagewatch.storage.records import NewReport, RecentCounts, ServiceStatus, WindowClaim
+from outagewatch.storage.records import (
+    DetectionCounters,
+    NewReport,
+    RecentCounts,
+    ServiceStatus,
+    WindowClaim,
+)
 from outagewatch.storage.sql import SqlStore
 
 T0 = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
@@ -234,6 +240,25 @@ def test_status_is_replaced_and_read_back_in_utc(store: SqlStore) -> None:
     assert status.since == T0 + timedelta(minutes=5)
     assert status.since.tzinfo is not None
     assert status.evidence == {"ratio": 46.0}
+
+
+def test_the_detection_counters_are_kept_as_columns_beside_the_status(store: SqlStore) -> None:
+    chat = _ids(store)["chatapp"]
+    counters = DetectionCounters(
+        calm_minutes=1.5,
+        quiet_major_minutes=4.0,
+        pending_minutes=0.25,
+        stale=True,
+        stepped_down=True,
+        checked_at=T0 + timedelta(seconds=59),
+    )
+    with store.transaction():
+        store.set_status(ServiceStatus(chat, "possible", T0, {"observed": 40}, counters))
+
+    status = store.statuses()[chat]
+
+    assert status.counters == counters
+    assert status.evidence == {"observed": 40}  # the evidence holds figures, not state
 
 
 def test_history_start_only_moves_earlier(store: SqlStore) -> None:

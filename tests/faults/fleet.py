@@ -120,14 +120,12 @@ def last_tick(engine: Engine) -> datetime | None:
     tick while it has a problem)."""
     status = schema.service_status
     with engine.connect() as connection:
-        row = connection.execute(
-            select(status.c.evidence)
+        checked: datetime | None = connection.execute(
+            select(status.c.checked_at)
             .join(schema.services, schema.services.c.id == status.c.service_id)
             .where(schema.services.c.slug == SERVICE)
-        ).first()
-    if row is None or "checked_at" not in row.evidence:
-        return None
-    return datetime.fromisoformat(row.evidence["checked_at"])
+        ).scalar_one_or_none()
+    return checked
 
 
 def wait_for(condition: Callable[[], object], timeout: float) -> float | None:

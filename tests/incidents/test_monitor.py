@@ -203,6 +203,6 @@ def test_minutes_without_data_hold_the_status_as_stale_instead_of_calm(
 
     status = loaded_store.statuses()[discord]
     assert status.status == "major"
-    assert status.evidence["stale"] is True
+    assert status.counters.stale is True
     assert status.evidence["explanation"].startswith("No recent data")
     assert discord in loaded_store.open_incidents()

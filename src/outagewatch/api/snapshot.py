@@ -86,7 +86,7 @@ def read_status(store: Store, *, service: Service, now: datetime) -> ServiceStat
         reports_this_hour=counts.reports_this_hour,
         reports_today=counts.reports_today,
         updated_at=now,
-        stale=bool(status.evidence.get("stale")) if status else False,
+        stale=status.counters.stale if status else False,
     )
 
 

@@ -125,7 +125,7 @@ def get_service(request: Request, slug: ServiceSlug) -> schemas.ServiceDetail:
             label=status_label(summary.status.status),
             since=summary.status.since,
             explanation=summary.status.evidence.get("explanation"),
-            stale=bool(summary.status.evidence.get("stale")),
+            stale=summary.status.counters.stale,
             evidence={
                 key: value
                 for key, value in summary.status.evidence.items()

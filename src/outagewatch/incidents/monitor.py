@@ -35,7 +35,7 @@ from outagewatch.incidents.tracker import IncidentTracker
 from outagewatch.signals import mentions
 from outagewatch.signals.mentions import MentionEvidence
 from outagewatch.storage.protocol import Store
-from outagewatch.storage.records import ServiceStatus
+from outagewatch.storage.records import DetectionCounters, ServiceStatus
 
 SECONDS_PER_MINUTE = 60
 MINUTES_PER_HOUR = 60
@@ -227,8 +227,7 @@ class Monitor:
     def _step_minutes(self, statuses: dict[int, ServiceStatus], now: datetime) -> float:
         last = self._last_tick
         if last is None:
-            checked = [s.evidence.get("checked_at") for s in statuses.values()]
-            known = [datetime.fromisoformat(str(at)) for at in checked if at]
+            known = [s.counters.checked_at for s in statuses.values() if s.counters.checked_at]
             last = max(known) if known else None
         if last is None:
             return 0.0
@@ -289,15 +288,17 @@ class Monitor:
                         evidence={
                             "explanation": explanation,
                             **figures,
-                            "stale": state.stale,
-                            "calm_minutes": state.calm_minutes,
-                            "quiet_major_minutes": state.quiet_major_minutes,
-                            "pending_minutes": state.pending_minutes,
-                            "stepped_down": state.stepped_down,
-                            "checked_at": now.isoformat(),
                             **(self._top_breakdowns(service_id, now) if after != "ok" else {}),
                             **_mention_fields(mention_evidence.get(service_id)),
                         },
+                        counters=DetectionCounters(
+                            calm_minutes=state.calm_minutes,
+                            quiet_major_minutes=state.quiet_major_minutes,
+                            pending_minutes=state.pending_minutes,
+                            stale=state.stale,
+                            stepped_down=state.stepped_down,
+                            checked_at=now,
+                        ),
                     )
                 )
                 self.tracker.follow(
@@ -353,13 +354,13 @@ def _state_of(status: ServiceStatus | None, at: datetime) -> State:
     """The state stored with a status; time in the status is counted from its `since`."""
     if status is None:
         return State()
-    evidence = status.evidence
+    counters = status.counters
     return State(
         status=STATE_OF.get(status.status, OK),
         minutes_in_status=max(0.0, (at - status.since).total_seconds() / 60),
-        calm_minutes=float(evidence.get("calm_minutes", 0.0)),
-        quiet_major_minutes=float(evidence.get("quiet_major_minutes", 0.0)),
-        pending_minutes=float(evidence.get("pending_minutes", 0.0)),
-        stale=bool(evidence.get("stale", False)),
-        stepped_down=bool(evidence.get("stepped_down", False)),
+        calm_minutes=counters.calm_minutes,
+        quiet_major_minutes=counters.quiet_major_minutes,
+        pending_minutes=counters.pending_minutes,
+        stale=counters.stale,
+        stepped_down=counters.stepped_down,
     )

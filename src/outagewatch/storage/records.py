@@ -56,11 +56,25 @@ class RecentCounts:
 
 
 @dataclass(frozen=True, slots=True)
+class DetectionCounters:
+    """What the detection state machine carries from one tick to the next, beside a status
+    (detection.verdict.State without the status and its age, which `since` gives)."""
+
+    calm_minutes: float = 0.0
+    quiet_major_minutes: float = 0.0
+    pending_minutes: float = 0.0
+    stale: bool = False  # no recent data: the status is held, not judged
+    stepped_down: bool = False  # "Possible problems" reached from "Major outage"
+    checked_at: datetime | None = None  # when a tick last judged the service
+
+
+@dataclass(frozen=True, slots=True)
 class ServiceStatus:
     service_id: int
     status: StatusWord
     since: datetime
     evidence: dict[str, Any] = field(default_factory=dict)
+    counters: DetectionCounters = field(default_factory=DetectionCounters)
 
 
 @dataclass(frozen=True, slots=True)

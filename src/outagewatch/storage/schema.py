@@ -12,6 +12,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 
 
@@ -179,6 +181,13 @@ service_status = Table(
     Column("status", String(16), nullable=False),
     Column("since", UtcDateTime(), nullable=False),
     Column("evidence", JSON, nullable=False),
+    # The detection state machine's counters (detection.verdict.State), carried tick to tick.
+    Column("calm_minutes", Float, nullable=False, server_default="0"),
+    Column("quiet_major_minutes", Float, nullable=False, server_default="0"),
+    Column("pending_minutes", Float, nullable=False, server_default="0"),
+    Column("stale", Boolean, nullable=False, server_default=false()),
+    Column("stepped_down", Boolean, nullable=False, server_default=false()),
+    Column("checked_at", UtcDateTime()),  # when a tick last judged the service
 )
 
 incidents = Table(

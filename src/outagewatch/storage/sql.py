@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from outagewatch.catalog.model import Category, Service
 from outagewatch.storage import schema
 from outagewatch.storage.records import (
     CatalogSync,
+    DetectionCounters,
     ServiceStatus,
 )
 from outagewatch.storage.sql_base import make_engine, unix_minute
@@ -102,12 +104,25 @@ class SqlStore(
                     status=row.status,
                     since=row.since,
                     evidence=dict(row.evidence),
+                    counters=DetectionCounters(
+                        calm_minutes=row.calm_minutes,
+                        quiet_major_minutes=row.quiet_major_minutes,
+                        pending_minutes=row.pending_minutes,
+                        stale=row.stale,
+                        stepped_down=row.stepped_down,
+                        checked_at=row.checked_at,
+                    ),
                 )
                 for row in rows
             }
 
     def set_status(self, status: ServiceStatus) -> None:
-        values = {"status": status.status, "since": status.since, "evidence": status.evidence}
+        values = {
+            "status": status.status,
+            "since": status.since,
+            "evidence": status.evidence,
+            **asdict(status.counters),
+        }
         statement = self._upsert(schema.service_status).values(
             service_id=status.service_id, **values
         )
