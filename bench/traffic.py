@@ -25,6 +25,8 @@ from datetime import datetime
 
 import numpy as np
 
+from outagewatch.simulation import Brigade, Outage
+
 SIZES_PER_HOUR = (0.5, 3.0, 12.0, 60.0, 400.0, 5000.0)
 MINUTES_PER_DAY = 1440
 OUTAGE_BASE_PER_HOUR = 12.0
@@ -38,22 +40,8 @@ SLOW_RISE_SHARE = 0.2
 DRIFT_MINUTES = 60.0  # how long the slow drift of a service's level takes to fade
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
-    service: int
-    start: int  # minute index
-    end: int  # exclusive
-    factor: float
-    ramp_minutes: int
-
-
-@dataclass(frozen=True, slots=True)
-class Brigade:
-    service: int
-    start: int
-    end: int
-    reports: int
-    networks: int
+# An outage, a news burst or a data gap: where, when, how strong, how fast it rose.
+Event = Outage
 
 
 @dataclass(slots=True)

@@ -153,6 +153,37 @@ def test_the_timeline_says_which_platforms_and_countries_are_affected_and_which_
     assert incident.affected == {"platform": ["ios"], "country": ["GB"]}
 
 
+def test_the_first_country_to_show_is_the_most_reporting_not_now_also_affected(
+    loaded_store: SqlStore, clock: FixedClock
+) -> None:
+    discord = service_id(loaded_store, "discord")
+    monitor = Monitor(loaded_store)
+    now = clock.now()
+    add_reports(
+        loaded_store,
+        "discord",
+        [now - timedelta(seconds=i) for i in range(150)],
+        platform="ios",
+        tag="first-",
+    )
+    _tick(loaded_store, clock, monitor)  # no country known yet
+    clock.advance(timedelta(minutes=1))
+    now = clock.now()
+    add_reports(
+        loaded_store,
+        "discord",
+        [now - timedelta(seconds=i) for i in range(150)],
+        platform="ios",
+        country="ZA",
+        tag="then-",
+    )
+    _tick(loaded_store, clock, monitor)
+
+    incident = loaded_store.incidents_of(discord, limit=1)[0]
+    spread = [event.message for event in incident.events if event.kind == "spread"]
+    assert spread == ["Affected: iPhone app.", "Most reports from South Africa."]
+
+
 def test_followers_are_queued_a_message_when_problems_start_and_when_they_end(
     loaded_store: SqlStore, clock: FixedClock
 ) -> None:

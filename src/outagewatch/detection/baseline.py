@@ -24,6 +24,7 @@ extra variance `noise x mean^2`. A bursty service needs stronger evidence than a
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -99,6 +100,29 @@ def usual_at(
     return Usual(
         per_minute=np.maximum(level, floor_per_hour) / 60.0, noise=traits.noise, learned=learned
     )
+
+
+def usual_by_hour(
+    hourly: Floats, *, first_hour: int, hours: Sequence[int], floor_per_hour: float
+) -> list[Usual]:
+    """usual_at for each of `hours`, learning the daily traits once per day as the monitor
+    does (they depend only on the days before)."""
+    traits: dict[int, DailyTraits] = {}
+    result = []
+    for hour in hours:
+        day = day_of(hour)
+        if day not in traits:
+            traits[day] = daily_traits(hourly, first_hour=first_hour, day=day)
+        result.append(
+            usual_at(
+                hourly,
+                first_hour=first_hour,
+                hour=hour,
+                traits=traits[day],
+                floor_per_hour=floor_per_hour,
+            )
+        )
+    return result
 
 
 def _nanmedian(values: Floats, axis: int) -> Floats:

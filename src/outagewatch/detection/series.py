@@ -22,7 +22,7 @@ from typing import cast
 import numpy as np
 
 from outagewatch.detection import baseline
-from outagewatch.detection.baseline import DailyTraits, Usual
+from outagewatch.detection.baseline import Usual
 from outagewatch.detection.rules import DEFAULT_RULES, Rules
 from outagewatch.detection.verdict import (
     DESCRIBED_WINDOW,
@@ -126,28 +126,18 @@ def hourly_totals(series: MinuteSeries) -> tuple[int, np.ndarray]:
 def usual_by_minute(series: MinuteSeries, rules: Rules) -> Usual:
     """The usual level at every minute, learned hour by hour exactly as the monitor does."""
     first_hour, totals = hourly_totals(series)
-    hourly = totals[None, :]
-    traits: dict[int, DailyTraits] = {}
-    per_minute = np.empty(len(totals))
-    noise = np.empty(len(totals))
-    learned = np.empty(len(totals), dtype=bool)
-    for column in range(len(totals)):
-        hour = first_hour + column
-        day = baseline.day_of(hour)
-        if day not in traits:
-            traits[day] = baseline.daily_traits(hourly, first_hour=first_hour, day=day)
-        usual = baseline.usual_at(
-            hourly,
-            first_hour=first_hour,
-            hour=hour,
-            traits=traits[day],
-            floor_per_hour=rules.floor_per_hour,
-        )
-        per_minute[column], noise[column] = usual.per_minute[0], usual.noise[0]
-        learned[column] = usual.learned[0]
+    learned = baseline.usual_by_hour(
+        totals[None, :],
+        first_hour=first_hour,
+        hours=range(first_hour, first_hour + len(totals)),
+        floor_per_hour=rules.floor_per_hour,
+    )
+    per_minute = np.array([usual.per_minute[0] for usual in learned])
+    noise = np.array([usual.noise[0] for usual in learned])
+    known = np.array([usual.learned[0] for usual in learned], dtype=bool)
     start = series.first_minute - first_hour * MINUTES_PER_HOUR
     pick = (start + np.arange(len(series.counts))) // MINUTES_PER_HOUR
-    return Usual(per_minute=per_minute[pick], noise=noise[pick], learned=learned[pick])
+    return Usual(per_minute=per_minute[pick], noise=noise[pick], learned=known[pick])
 
 
 def window_sums(values: np.ndarray, lengths: list[int]) -> np.ndarray:

@@ -127,7 +127,7 @@ class IncidentTracker:
             )
             affected_now[dimension] = sorted(current)
             changes += timeline.spread_change(
-                dimension, previous, current, first=not incident.affected
+                dimension, previous, current, first=not incident.affected.get(dimension)
             )
         if changes and incident.state == "open":
             self.store.add_incident_event(

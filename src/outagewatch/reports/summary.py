@@ -84,23 +84,18 @@ def summarise(store: Store, *, service: Service, now: datetime) -> ServiceSummar
         end_hour=current_hour + 1,
         covered=covered,
     )
-    usual: list[float | None] = []
-    traits: dict[int, baseline.DailyTraits] = {}
-    for hour in chart_hours:
-        if started_at is None or hour - 24 < unix_hour(started_at) + 1:
-            usual.append(None)  # not a day of history yet: nothing is usual
-            continue
-        day = baseline.day_of(hour)
-        if day not in traits:
-            traits[day] = baseline.daily_traits(counts, first_hour=first_hour, day=day)
-        level = baseline.usual_at(
-            counts,
-            first_hour=first_hour,
-            hour=hour,
-            traits=traits[day],
-            floor_per_hour=DEFAULT_RULES.floor_per_hour,
-        )
-        usual.append(round(float(level.per_minute[0]) * 60, 1))
+    # Not a day of history yet: nothing is usual.
+    learning = [started_at is None or hour - 24 < unix_hour(started_at) + 1 for hour in chart_hours]
+    levels = baseline.usual_by_hour(
+        counts,
+        first_hour=first_hour,
+        hours=[hour for hour, early in zip(chart_hours, learning, strict=True) if not early],
+        floor_per_hour=DEFAULT_RULES.floor_per_hour,
+    )
+    judged = iter(levels)
+    usual: list[float | None] = [
+        None if early else round(float(next(judged).per_minute[0]) * 60, 1) for early in learning
+    ]
     day_start = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     hour_start, until = last_hour_span(now)
     last_24_hours = now - timedelta(hours=24)
