@@ -156,8 +156,8 @@ REPORT_OUTCOMES = {
     "counted": "Thanks: your report was counted.",
     "duplicate": "Thanks: you already reported in the last half hour, so this one was kept "
     "but not counted again.",
-    "brigade": "Thanks: your report was kept, but your network sent many reports in the last "
-    "minute, so it was not counted.",
+    "brigade": "Thanks: your report was kept, but many reports came from your network in the "
+    "last half hour, so it was not counted.",
 }
 
 

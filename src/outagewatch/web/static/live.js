@@ -146,7 +146,7 @@ function listen(slug) {
 const OUTCOMES = {
   counted: "Thanks: your report was counted.",
   duplicate: "Thanks: you already reported in the last half hour, so this one was kept but not counted again.",
-  brigade: "Thanks: your report was kept, but your network sent many reports in the last minute, so it was not counted.",
+  brigade: "Thanks: your report was kept, but many reports came from your network in the last half hour, so it was not counted.",
 };
 
 function enableOneClickReports(form) {
