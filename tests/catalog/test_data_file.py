@@ -27,7 +27,7 @@ def _problems(entries: list[dict[str, object]], tmp_path: Path) -> list[str]:
     for entry in entries:
         (tmp_path / f"{entry['slug']}.svg").write_text("<svg/>")
         icons[str(entry["slug"])] = {"file": f"{entry['slug']}.svg"}
-    return data_file.find_problems(entries, icons, tmp_path, terms={})
+    return data_file.find_problems(entries, icons, tmp_path, terms={}, household=())
 
 
 def test_the_shipped_catalog_is_valid_and_large() -> None:
@@ -88,7 +88,7 @@ def test_missing_fields_and_icons_are_reported(tmp_path: Path) -> None:
     entry = _entry()
     del entry["description"]
 
-    problems = data_file.find_problems([entry], {}, tmp_path, terms={})
+    problems = data_file.find_problems([entry], {}, tmp_path, terms={}, household=())
 
     assert any("missing description" in p for p in problems)
     assert any("no icon file" in p for p in problems)

@@ -71,5 +71,8 @@ def test_empty_query_lists_most_popular_first() -> None:
     assert [s.slug for s in INDEX.search("", limit=2)] == ["whatsapp", "x"]
 
 
-def test_popular_services_take_turns_across_categories() -> None:
-    assert [s.slug for s in INDEX.popular(3)] == ["whatsapp", "x", "societe-generale"]
+def test_popular_services_start_with_household_names_then_take_turns_across_categories() -> None:
+    names = [s.slug for s in INDEX.popular(6)]
+
+    assert names[:3] == ["whatsapp", "x", "telegram"]  # in household_names.yaml's order
+    assert "societe-generale" in names[3:]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,7 +15,12 @@ import yaml
 from outagewatch.catalog.categories import CATEGORY_BY_SLUG
 from outagewatch.catalog.model import Service
 from outagewatch.catalog.notices import notice_problems
-from outagewatch.catalog.search import search_term_problems, search_terms
+from outagewatch.catalog.search import (
+    household_name_problems,
+    household_names,
+    search_term_problems,
+    search_terms,
+)
 
 DATA_DIR = Path(__file__).parent / "data"
 ICONS_DIR = Path(__file__).parent.parent / "web" / "static" / "icons"
@@ -118,9 +123,11 @@ def find_problems(
     icons_dir: Path,
     *,
     terms: Mapping[str, tuple[str, ...]] | None = None,
+    household: Sequence[str] | None = None,
 ) -> list[str]:
     """Every reason the catalog is not valid; an empty list means it is. `terms` are the
-    search terms to check against the entries (None: the shipped search_terms.yaml)."""
+    search terms to check against the entries (None: the shipped search_terms.yaml), and
+    `household` the household names (None: the shipped household_names.yaml)."""
     problems: list[str] = []
     for index, entry in enumerate(entries):
         if not isinstance(entry, dict):
@@ -144,6 +151,9 @@ def find_problems(
             problems.append(f"{slug}: no icon file (run scripts/build_icons.py)")
     problems.extend(notice_problems(icons, [s for s in known_slugs if isinstance(s, str)]))
     problems.extend(search_term_problems(valid, search_terms() if terms is None else terms))
+    problems.extend(
+        household_name_problems(known_slugs, household_names() if household is None else household)
+    )
     return problems
 
 

@@ -19,6 +19,7 @@ from outagewatch.catalog.matching import normalise as normalise
 from outagewatch.catalog.model import Service
 
 SEARCH_TERMS_FILE = Path(__file__).parent / "data" / "search_terms.yaml"
+HOUSEHOLD_NAMES_FILE = Path(__file__).parent / "data" / "household_names.yaml"
 
 # How a current status orders equal matches: a major outage first, then possible problems.
 _STATUS_ORDER = {"major": 0, "possible": 1}
@@ -33,6 +34,20 @@ def search_terms(path: Path = SEARCH_TERMS_FILE) -> dict[str, tuple[str, ...]]:
     for term, slug in loaded.items():
         terms.setdefault(str(slug), []).append(str(term))
     return {slug: tuple(words) for slug, words in terms.items()}
+
+
+@cache
+def household_names(path: Path = HOUSEHOLD_NAMES_FILE) -> tuple[str, ...]:
+    """The slugs people check first, in order (data/household_names.yaml)."""
+    loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    return tuple(str(slug) for slug in loaded)
+
+
+def household_name_problems(slugs: Iterable[object], names: Iterable[str]) -> Iterator[str]:
+    known = set(slugs)
+    for slug in names:
+        if slug not in known:
+            yield f"household_names.yaml: {slug!r} is not a service"
 
 
 def search_term_problems(
@@ -97,11 +112,14 @@ class CatalogIndex:
         return [service for service in self.services if service.category == category]
 
     def popular(self, limit: int) -> list[Service]:
-        """The most popular services, taking turns across categories so the mix is varied."""
+        """The household names first (TikTok-class brands, in their curated order), then the
+        most popular services, taking turns across categories so the mix is varied."""
+        chosen = [self.by_slug[slug] for slug in household_names() if slug in self.by_slug]
+        chosen = chosen[:limit]
         queues: dict[str, list[Service]] = {}
         for service in self.services:  # already most popular first
-            queues.setdefault(service.category, []).append(service)
-        chosen: list[Service] = []
+            if service not in chosen:
+                queues.setdefault(service.category, []).append(service)
         while len(chosen) < limit and any(queues.values()):
             for queue in queues.values():
                 if queue and len(chosen) < limit:
