@@ -41,15 +41,32 @@ class Hardening:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = scope["headers"]
-        declared = next((value for name, value in headers if name == b"content-length"), None)
+        # One pass over the headers, and nothing more on a plain GET answered with a 2xx:
+        # this layer sits in front of the hottest reads (measured: bench/read.py).
+        declared: bytes | None = None
+        host = b""
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                declared = value
+            elif name == b"host":
+                host = value
         if declared is not None and not declared.isdigit():
             await _refuse(send, 400, "Content-Length is not a number.")
             return
         if declared is not None and int(declared) > self._max:
             await _refuse(send, 413, f"The request body is larger than {self._max} bytes.")
             return
-        host = next((value for name, value in headers if name == b"host"), b"").decode("latin-1")
+
+        async def guarded_send(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] >= 300:
+                message["headers"] = _guarded_headers(
+                    message["status"], list(message.get("headers", [])), host.decode("latin-1")
+                )
+            await send(message)
+
+        if scope["method"] in ("GET", "HEAD") and declared is None:
+            await self.app(scope, receive, guarded_send)
+            return
         received = 0
 
         async def limited_receive() -> Message:
@@ -60,13 +77,6 @@ class Hardening:
                 if received > self._max:
                     raise BodyTooLargeError
             return message
-
-        async def guarded_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = _guarded_headers(
-                    message["status"], list(message.get("headers", [])), host
-                )
-            await send(message)
 
         await self.app(scope, limited_receive, guarded_send)
 
