@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import apprise
 import pytest
 import requests
+from fastapi.testclient import TestClient
 
 from outagewatch.notify import outbound_guard
 from outagewatch.notify.apprise_channel import (
@@ -21,6 +22,8 @@ from outagewatch.notify.apprise_channel import (
     AppriseNotifier,
 )
 from outagewatch.notify.protocol import DeliveryError, Destination, Notification
+from outagewatch.storage.sql import SqlStore
+from tests.web.test_account_pages import SAME_SITE, _sign_in
 
 # Connected some other way than through getaddrinfo-and-connect: refused unless allowed.
 REFUSED_SCHEMES = frozenset(
@@ -167,3 +170,26 @@ def test_the_guard_pins_what_the_library_resolves_itself(listener: Listener) -> 
 
     assert listener.connections == 0
     socket.create_connection(("localhost", listener.port), timeout=5).close()  # outside: as ever
+
+
+def test_an_apprise_url_that_cannot_be_checked_is_refused_when_it_is_added(
+    client: TestClient, loaded_store: SqlStore
+) -> None:
+    _sign_in(client, loaded_store, "ada@example.org")
+
+    refused = client.post(
+        "/account/channels",
+        data={"kind": "apprise", "address": "irc://127.0.0.1/#alerts"},
+        headers=SAME_SITE,
+    )
+    taken = client.post(
+        "/account/channels",
+        data={"kind": "apprise", "address": "ntfy://outagewatch-alerts"},
+        headers=SAME_SITE,
+    )
+
+    assert "does not send to that kind of Apprise URL" in refused.text
+    assert taken.status_code == 200
+    assert [
+        channel.address for channel in loaded_store.channels_of(1) if channel.kind == "apprise"
+    ] == ["ntfy://outagewatch-alerts"]

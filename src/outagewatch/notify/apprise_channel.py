@@ -69,6 +69,12 @@ def _single_service(url: str) -> apprise.Apprise | None:
     return services
 
 
+def deliverable_scheme(url: str, *, allow_private: bool) -> bool:
+    """Whether a URL's scheme can be sent to on this server (see the lists above)."""
+    scheme = url.partition("://")[0].lower()
+    return allow_private or scheme in FIXED_HOST_SCHEMES or scheme in PINNED_USER_HOST_SCHEMES
+
+
 def valid_apprise_url(url: str) -> bool:
     return _single_service(url) is not None
 

@@ -23,7 +23,7 @@ from outagewatch.notify.accounts import (
     InvalidLinkError,
     TooManySigninMailsError,
 )
-from outagewatch.notify.apprise_channel import valid_apprise_url
+from outagewatch.notify.apprise_channel import deliverable_scheme, valid_apprise_url
 from outagewatch.reports.client import UNKNOWN_PEER, TrustedProxies, client_address
 from outagewatch.reports.identity import network_of
 from outagewatch.storage.records import Account, FollowChoice
@@ -278,7 +278,8 @@ async def add_channel(request: Request) -> Response:
     if account is None:
         return _to_signin()
     kind, address = fields.get("kind", ""), fields.get("address", "")
-    problem = _channel_problem(kind, address)
+    allow_private = _context(request).settings.allow_private_webhooks
+    problem = _channel_problem(kind, address, allow_private=allow_private)
     if problem:
         return RedirectResponse(f"/account?error={problem}#channels", status_code=303)
     context = _context(request)
@@ -294,7 +295,7 @@ async def add_channel(request: Request) -> Response:
     return RedirectResponse("/account#channels", status_code=303)
 
 
-def _channel_problem(kind: str, address: str) -> str | None:
+def _channel_problem(kind: str, address: str, *, allow_private: bool) -> str | None:
     if kind == "webhook":
         parts = urlsplit(address)
         if parts.scheme not in ("http", "https") or not parts.hostname or len(address) > 1000:
@@ -303,6 +304,11 @@ def _channel_problem(kind: str, address: str) -> str | None:
     if kind == "apprise":
         if len(address) > 1000 or not valid_apprise_url(address):
             return "That is not an Apprise URL we can use (see the Apprise documentation)."
+        if not deliverable_scheme(address, allow_private=allow_private):
+            return (
+                "This server does not send to that kind of Apprise URL: its address cannot be "
+                "checked."
+            )
         return None
     return "Choose a webhook or an Apprise URL."
 
