@@ -252,6 +252,7 @@ def advance(
         or (growing and length <= ESCALATION_MIN_WINDOW and (not crowded or confirmed))
         for fresh, crowded, length in zip(trusted, concentrated, window_minutes, strict=True)
     ]
+    escalation_window = _first(opens_major, escalates)
     possible_window = _first(opens_possible, trusted)
     status = state.status
     calm = 0.0 if still else state.calm_minutes + step_minutes
@@ -264,8 +265,8 @@ def advance(
 
     if status == OK and major_window != NO_WINDOW:
         status, decided = MAJOR, major_window
-    elif status == POSSIBLE and _first(opens_major, escalates) != NO_WINDOW:
-        status, decided = MAJOR, _first(opens_major, escalates)
+    elif status == POSSIBLE and escalation_window != NO_WINDOW:
+        status, decided = MAJOR, escalation_window
     elif status == OK:
         if possible_window != NO_WINDOW:
             status, decided = POSSIBLE, possible_window
