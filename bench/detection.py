@@ -35,7 +35,8 @@ import traffic as simulated
 from outagewatch.detection import baseline
 from outagewatch.detection.baseline import Usual
 from outagewatch.detection.rules import DEFAULT_RULES
-from outagewatch.detection.verdict import MAJOR, OK, States, decide, measure
+from outagewatch.detection.verdict import MAJOR, OK, States, decide
+from outagewatch.detection.windows import measure
 
 WARMUP_DAYS = 14
 MATCH_SLACK = 30  # minutes after an event's end that a flip still belongs to it

@@ -17,8 +17,8 @@ from outagewatch.detection.verdict import (
     States,
     advance,
     decide,
-    measure,
 )
+from outagewatch.detection.windows import measure
 
 WINDOWS = DEFAULT_RULES.window_minutes()
 SMALL = 12.0  # usual reports an hour

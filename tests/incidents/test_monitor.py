@@ -90,7 +90,8 @@ def test_a_hundred_thousand_services_tick_in_one_vectorised_pass() -> None:
 
     from outagewatch.detection.baseline import Usual
     from outagewatch.detection.rules import DEFAULT_RULES
-    from outagewatch.detection.verdict import OK, State, States, decide, measure
+    from outagewatch.detection.verdict import OK, State, States, decide
+    from outagewatch.detection.windows import measure
 
     services = 100_000
     windows = DEFAULT_RULES.window_minutes()

@@ -29,11 +29,10 @@ from outagewatch.detection.verdict import (
     NO_WINDOW,
     OK,
     STATE_WORDS,
-    Measurement,
     State,
     advance,
-    measure,
 )
+from outagewatch.detection.windows import Measurement, measure
 
 MINUTES_PER_HOUR = 60
 MAX_INTERVAL_MINUTES = 60

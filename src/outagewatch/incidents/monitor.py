@@ -26,10 +26,9 @@ from outagewatch.detection.verdict import (
     Decision,
     State,
     States,
-    Thresholds,
     decide,
-    measure,
 )
+from outagewatch.detection.windows import Thresholds, measure
 from outagewatch.incidents import history, timeline
 from outagewatch.incidents.tracker import IncidentTracker
 from outagewatch.signals import mentions
