@@ -44,6 +44,7 @@ def test_the_page_and_the_api_show_counted_reports_and_say_what_was_left_out(
     page = client.get("/services/discord").text
 
     assert status["reports_this_hour"] < 1_000  # not the 5,000 sent
+    assert status["reports_this_hour"] + status["left_out_today"] == 5_000
     left_out = re.search(r"([\d,]+) reports? from a few networks", page)
     assert left_out is not None
     assert int(left_out.group(1).replace(",", "")) >= 4_000

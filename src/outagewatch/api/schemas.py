@@ -89,6 +89,11 @@ class ServiceDetail(BaseModel):
     status: StatusOut
     reports_this_hour: int = Field(description="Counted reports in the last 60 minutes")
     reports_today: int = Field(description="Counted reports since 00:00 UTC")
+    left_out_today: int = Field(
+        description="Reports kept but not counted since 00:00 UTC: their networks had already "
+        "weighed in (a network counts the logarithm of its reporters) or sent more than their "
+        "share of a minute"
+    )
     series: list[HourOut] = Field(description="The last 24 hours, oldest first")
     problems: list[ProblemOut]
     regions: list[RegionOut]

@@ -134,6 +134,7 @@ def get_service(request: Request, slug: ServiceSlug) -> schemas.ServiceDetail:
         ),
         reports_this_hour=summary.reports_this_hour,
         reports_today=summary.reports_today,
+        left_out_today=summary.left_out_today,
         series=[
             schemas.HourOut(start=point.start, reports=point.reports, usual=point.usual)
             for point in summary.hours

@@ -50,6 +50,7 @@ class ServiceSummary:
     regions: list[RegionShare]
     generated_at: datetime
     countries: dict[str, int]  # every known country's reports in the last 24 hours (the map)
+    left_out_today: int = 0  # kept but not counted since 00:00 UTC: their networks weighed in
 
 
 def last_hour_span(now: datetime) -> tuple[datetime, datetime]:
@@ -101,6 +102,7 @@ def summarise(store: Store, *, service: Service, now: datetime) -> ServiceSummar
     last_24_hours = now - timedelta(hours=24)
     reports_this_hour = sum(store.minute_totals(service_id, since=hour_start, until=until).values())
     reports_today = sum(store.minute_totals(service_id, since=day_start, until=until).values())
+    left_out_today = store.uncounted_totals(service_id, since=day_start, until=until)["brigade"]
     by_problem = store.breakdown(service_id, dimension="problem", since=last_24_hours, until=until)
     by_country = store.breakdown(service_id, dimension="country", since=last_24_hours, until=until)
     status = store.statuses().get(service_id) or ServiceStatus(
@@ -111,6 +113,7 @@ def summarise(store: Store, *, service: Service, now: datetime) -> ServiceSummar
         status=status,
         reports_this_hour=reports_this_hour,
         reports_today=reports_today,
+        left_out_today=left_out_today,
         hours=[
             HourPoint(
                 start=datetime.fromtimestamp(hour * SECONDS_PER_HOUR, UTC),
