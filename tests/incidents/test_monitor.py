@@ -238,3 +238,34 @@ def test_minutes_without_data_hold_the_status_as_stale_instead_of_calm(
     assert status.counters.stale is True
     assert status.evidence["explanation"].startswith("No recent data")
     assert discord in loaded_store.open_incidents()
+
+
+def test_a_partial_recovery_steps_down_to_possible_problems_and_says_so(
+    loaded_store: SqlStore, clock: FixedClock
+) -> None:
+    discord = service_id(loaded_store, "discord")
+    now_minute = int(clock.now().timestamp()) // 60
+    with loaded_store.transaction():  # a week at 60 reports an hour: one a minute
+        loaded_store.add_counts(
+            [(discord, minute, 1) for minute in range(now_minute - 7 * 1440, now_minute - 30)],
+            [],
+        )
+    monitor = Monitor(loaded_store)
+    for minute in range(20):  # 30 a minute (30x) for a while, then 4 a minute (4x)
+        per_minute = 30 if minute < 8 else 4
+        now = clock.now()
+        add_reports(
+            loaded_store,
+            "discord",
+            [now - timedelta(seconds=s * 60 // per_minute) for s in range(per_minute)],
+            tag=f"m{minute}-",
+        )
+        _tick(loaded_store, clock, monitor)
+        clock.advance(timedelta(minutes=1))
+
+    incident = loaded_store.incidents_of(discord, limit=1)[0]
+    kinds = [event.kind for event in incident.events]
+    assert loaded_store.statuses()[discord].status == "possible"
+    assert "escalated" in kinds or incident.severity == "major"
+    easing = [event.message for event in incident.events if event.kind == "easing"]
+    assert len(easing) == 1 and easing[0].startswith("Partial recovery")
