@@ -84,13 +84,17 @@ def test_readyz_goes_503_when_the_tick_stalls_and_recovers_by_itself(
     # Every tick reads the per-minute totals: without them, ticks fail and none completes.
     with loaded_store.engine.begin() as connection:
         connection.execute(text("ALTER TABLE minute_totals RENAME TO minute_totals_away"))
-    assert eventually(lambda: readiness()["detection"]["last_error"] is not None)  # type: ignore[index]
+    # A tick over the whole catalog can take seconds on a busy machine: bounded, generous waits.
+    assert eventually(
+        lambda: readiness()["detection"]["last_error"] is not None,  # type: ignore[index]
+        timeout=60,
+    )
 
     clock.advance(timedelta(minutes=5))
     stalled = detecting_client.get("/readyz")
     with loaded_store.engine.begin() as connection:
         connection.execute(text("ALTER TABLE minute_totals_away RENAME TO minute_totals"))
-    recovered = eventually(lambda: detecting_client.get("/readyz").status_code == 200)
+    recovered = eventually(lambda: detecting_client.get("/readyz").status_code == 200, timeout=60)
 
     assert stalled.status_code == 503
     [reason] = stalled.json()["reasons"]
@@ -126,7 +130,7 @@ def test_readyz_goes_503_while_postgresql_is_away_and_back_by_itself(
         away = client.get("/readyz")
         healthy_meanwhile = client.get("/healthz")
         run_on_proxy_loop(proxy, "restore")
-        back = eventually(lambda: client.get("/readyz").status_code == 200)
+        back = eventually(lambda: client.get("/readyz").status_code == 200, timeout=60)
 
     assert away.status_code == 503
     assert away.json()["reasons"][0].startswith("database unreachable: OperationalError")
