@@ -69,7 +69,7 @@ def test_an_icon_under_mit_without_a_notice_fails_validation(tmp_path: Path) -> 
     (tmp_path / "acme.svg").write_text("<svg/>")
     icons = {"acme": {"file": "acme.svg", "license": "MIT", "credit": "Acme logo, MIT"}}
 
-    problems = data_file.find_problems([entry], icons, tmp_path, terms={})
+    problems = data_file.find_problems([entry], icons, tmp_path, terms={}, household=())
 
     assert problems == [
         "acme: its icon is under MIT; add its copyright to icon_notices.yaml",
