@@ -11,7 +11,7 @@ import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import escape  # nosec B406 - escapes text we write; no XML is parsed
+from xml.sax.saxutils import escape  # writes, parses no XML  # nosec B406
 
 import resvg_py
 

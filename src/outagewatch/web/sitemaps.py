@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
-from xml.sax.saxutils import escape  # nosec B406 - escapes text we write; no XML is parsed
+from xml.sax.saxutils import escape  # writes, parses no XML  # nosec B406
 
 from outagewatch.catalog.categories import CATEGORIES
 from outagewatch.catalog.model import Service
