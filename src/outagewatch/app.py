@@ -238,7 +238,7 @@ def build_site(
     app.state.context = context
     app.state.hub = hub
     app.state.desk = None
-    app.state.templates = make_templates()
+    app.state.templates = make_templates(context)
     structured_data.install(
         app.state.templates.env, public_url=settings.public_url, site_name=settings.site_name
     )

@@ -7,8 +7,10 @@ from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
+from outagewatch.catalog import data_file
 from outagewatch.clock import FixedClock
 from outagewatch.storage.sql import SqlStore
+from outagewatch.web.presenters import catalog_size
 from tests.conftest import NOW
 from tests.helpers import add_reports, service_id
 from tests.web.test_account_pages import _sign_in
@@ -108,3 +110,12 @@ def test_regions_are_named_in_words_without_flag_emoji(
 
     assert "South Africa" in page
     assert not any(0x1F1E6 <= ord(character) <= 0x1F1FF for character in page)
+
+
+def test_the_search_box_says_how_many_services_the_catalog_holds(client: TestClient) -> None:
+    page = client.get("/")
+
+    tracked = len(data_file.load_services())
+    assert f'placeholder="Search {catalog_size(tracked)} services"' in page.text
+    assert "1,400+" not in page.text
+    assert catalog_size(2725) == "2,700+" and catalog_size(42) == "42"

@@ -37,3 +37,10 @@ def trouble_first(
         return trouble, -reports.get(service.id or 0, 0) if in_trouble else 0, position
 
     return [service for _, service in sorted(enumerate(services), key=rank)]
+
+
+def catalog_size(services: int) -> str:
+    """How many services we track, as a person says it: 2,725 -> "2,700+"."""
+    if services < 100:
+        return f"{services}"
+    return f"{services // 100 * 100:,}+"

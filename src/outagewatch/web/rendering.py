@@ -21,9 +21,13 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = static_assets.STATIC_DIR
 
 
-def make_templates() -> Jinja2Templates:
+def make_templates(context: AppContext) -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     environment = templates.env
+    # Read at each render: an operator's catalog edit reaches every node within seconds.
+    environment.globals["catalog_size"] = lambda: presenters.catalog_size(
+        len(context.catalog.services)
+    )
     environment.filters["thousands"] = presenters.thousands
     environment.filters["percent"] = presenters.percent
     environment.filters["country_name"] = country_name
