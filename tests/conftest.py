@@ -102,6 +102,16 @@ def postgres_through_proxy(postgres_engine: Engine) -> Iterator[tuple[SqlStore, 
         engine.dispose()
 
 
+@pytest.fixture
+def through_proxy(
+    postgres_through_proxy: tuple[SqlStore, CuttableProxy],
+) -> tuple[SqlStore, CuttableProxy]:
+    """The same, loaded with the catalog (history from 2026-10-01)."""
+    store, proxy = postgres_through_proxy
+    catalog_service.load_into_store(store, now=datetime(2026, 10, 1, tzinfo=UTC))
+    return store, proxy
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> SqlStore:
     """Every Store implementation in turn: the contract suite runs against each."""

@@ -6,26 +6,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 
 from outagewatch.app import create_app
-from outagewatch.catalog import service as catalog_service
 from outagewatch.clock import FixedClock
 from outagewatch.config import Settings
 from outagewatch.storage.sql import SqlStore
 from tests.proxy import CuttableProxy, run_on_proxy_loop
 
 REPORT = {"problem": "login", "platform": "ios"}
-
-
-@pytest.fixture
-def through_proxy(
-    postgres_through_proxy: tuple[SqlStore, CuttableProxy],
-) -> tuple[SqlStore, CuttableProxy]:
-    store, proxy = postgres_through_proxy
-    catalog_service.load_into_store(store, now=datetime(2026, 10, 1, tzinfo=UTC))
-    return store, proxy
 
 
 def test_while_the_database_is_away_answers_are_503_and_then_all_recovers(

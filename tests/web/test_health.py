@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,7 +11,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from outagewatch.app import create_app
-from outagewatch.catalog import service as catalog_service
 from outagewatch.clock import FixedClock
 from outagewatch.config import Settings
 from outagewatch.storage import migrate
@@ -106,15 +105,6 @@ def test_readyz_goes_503_when_the_tick_stalls_and_recovers_by_itself(
         "last_tick_at": clock.now().isoformat(),
         "last_error": None,
     }
-
-
-@pytest.fixture
-def through_proxy(
-    postgres_through_proxy: tuple[SqlStore, CuttableProxy],
-) -> tuple[SqlStore, CuttableProxy]:
-    store, proxy = postgres_through_proxy
-    catalog_service.load_into_store(store, now=datetime(2026, 10, 1, tzinfo=UTC))
-    return store, proxy
 
 
 def test_readyz_goes_503_while_postgresql_is_away_and_back_by_itself(
