@@ -5,7 +5,7 @@ Problem slugs are stable identifiers stored with every report; titles are for pe
 
 from __future__ import annotations
 
-from outagewatch.catalog.model import Category, Problem
+from outagewatch.basics.services import Category, Problem
 
 SOMETHING_ELSE = Problem("other", "Something else", "A problem not listed here.")
 APP_ERRORS = Problem(

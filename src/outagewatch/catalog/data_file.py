@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from outagewatch.basics.services import Service
 from outagewatch.catalog.categories import CATEGORY_BY_SLUG
-from outagewatch.catalog.model import Service
 from outagewatch.catalog.notices import notice_problems
 from outagewatch.catalog.search import (
     household_name_problems,

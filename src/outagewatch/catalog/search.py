@@ -14,9 +14,9 @@ from pathlib import Path
 
 import yaml
 
+from outagewatch.basics.services import Service
 from outagewatch.catalog.matching import BRAND, EXACT, NameTable, names_of
 from outagewatch.catalog.matching import normalise as normalise
-from outagewatch.catalog.model import Service
 
 SEARCH_TERMS_FILE = Path(__file__).parent / "data" / "search_terms.yaml"
 HOUSEHOLD_NAMES_FILE = Path(__file__).parent / "data" / "household_names.yaml"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+from outagewatch.basics.services import Service
 from outagewatch.catalog import data_file
 from outagewatch.catalog.categories import CATEGORIES
-from outagewatch.catalog.model import Service
 from outagewatch.catalog.search import CatalogIndex
 from outagewatch.storage.protocol import Store
 from outagewatch.storage.records import CatalogSync

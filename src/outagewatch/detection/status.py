@@ -1,17 +1,8 @@
-"""The three statuses a service can have, and how people read them."""
+"""The three statuses a service can have, and how people read them; they live in
+outagewatch.basics (storage keeps them too) and are named here for detection's readers."""
 
 from __future__ import annotations
 
-from typing import Literal
+from outagewatch.basics.status import STATUS_LABELS, StatusWord, status_label
 
-StatusWord = Literal["ok", "possible", "major"]
-
-STATUS_LABELS: dict[str, str] = {
-    "ok": "No issues",
-    "possible": "Possible problems",
-    "major": "Major outage",
-}
-
-
-def status_label(status: str) -> str:
-    return STATUS_LABELS.get(status, "Unknown")
+__all__ = ["STATUS_LABELS", "StatusWord", "status_label"]

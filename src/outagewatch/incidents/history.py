@@ -9,23 +9,12 @@ of a series (detection.series) marks its own minutes by the same rules.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 
 import numpy as np
 
+from outagewatch.basics.minutes import MINUTES_PER_HOUR, SECONDS_PER_MINUTE, at_minute, unix_minute
 from outagewatch.detection.series import MIN_COVERED_MINUTES_PER_HOUR
 from outagewatch.storage.protocol import Store
-
-SECONDS_PER_MINUTE = 60
-MINUTES_PER_HOUR = 60
-
-
-def unix_minute(moment: datetime) -> int:
-    return int(moment.timestamp()) // SECONDS_PER_MINUTE
-
-
-def at_minute(minute: int) -> datetime:
-    return datetime.fromtimestamp(minute * SECONDS_PER_MINUTE, UTC)
 
 
 def covered_minutes(store: Store, *, first_minute: int, end_minute: int) -> np.ndarray:

@@ -12,11 +12,12 @@ from typing import Any
 
 import numpy as np
 
+from outagewatch.basics.minutes import MINUTES_PER_HOUR, at_minute, unix_hour, unix_minute
+from outagewatch.basics.status import StatusWord
 from outagewatch.catalog.search import CatalogIndex
 from outagewatch.detection import baseline
 from outagewatch.detection.baseline import DailyTraits, Usual
 from outagewatch.detection.rules import DEFAULT_RULES, Rules
-from outagewatch.detection.status import StatusWord
 from outagewatch.detection.verdict import (
     MAJOR,
     NO_WINDOW,
@@ -37,7 +38,6 @@ from outagewatch.storage.protocol import Store
 from outagewatch.storage.records import DetectionCounters, ServiceStatus
 
 SECONDS_PER_MINUTE = 60
-MINUTES_PER_HOUR = 60
 HOURS_PER_DAY = 24
 STATE_OF = {"ok": OK, "possible": POSSIBLE, "major": MAJOR}
 TOP_EVIDENCE = 3  # values per dimension in a verdict's evidence
@@ -123,7 +123,7 @@ class Monitor:
 
     def _mentions(self, now: datetime) -> dict[int, MentionEvidence]:
         """Social mentions of the last minutes against their usual level (learned hourly)."""
-        hour = int(now.timestamp()) // 3600
+        hour = unix_hour(now)
         if self._mentions_hour != hour:
             history_hours = MENTION_HISTORY_DAYS * HOURS_PER_DAY
             hourly = self.store.mention_hours(
@@ -155,16 +155,18 @@ class Monitor:
 
     def _usual_now(self, ids: np.ndarray, now: datetime) -> Usual:
         """Learned once an hour (daily traits once a day), as the replay of a series does."""
-        hour = int(now.timestamp()) // 3600
+        hour = unix_hour(now)
         key = (hour, tuple(ids.tolist()))
         if self._usual_key != key or self._usual is None:
             first_hour = hour - baseline.HISTORY_HOURS
             totals = self.store.hourly_totals_all(
-                since=history.at_minute(first_hour * MINUTES_PER_HOUR),
-                until=history.at_minute(hour * MINUTES_PER_HOUR),
+                since=at_minute(first_hour * MINUTES_PER_HOUR),
+                until=at_minute(hour * MINUTES_PER_HOUR),
             )
             covered = history.covered_minutes(
-                self.store, first_minute=first_hour * MINUTES_PER_HOUR, end_minute=hour * 60
+                self.store,
+                first_minute=first_hour * MINUTES_PER_HOUR,
+                end_minute=hour * MINUTES_PER_HOUR,
             )
             hourly = history.hour_matrix(
                 totals, ids.tolist(), first_hour=first_hour, end_hour=hour, covered=covered
@@ -187,11 +189,9 @@ class Monitor:
     def _last_hour(self, ids: np.ndarray, now: datetime) -> tuple[np.ndarray, np.ndarray]:
         """Counted reports per minute for the last 60 minutes (the current one last), and
         whether each of those minutes holds data."""
-        current = history.unix_minute(now)
+        current = unix_minute(now)
         first = current - MINUTES_PER_HOUR + 1
-        rows = self.store.minute_totals_all(
-            since=history.at_minute(first), until=history.at_minute(current + 1)
-        )
+        rows = self.store.minute_totals_all(since=at_minute(first), until=at_minute(current + 1))
         position = {service_id: index for index, service_id in enumerate(ids.tolist())}
         minutes = np.zeros((len(ids), MINUTES_PER_HOUR), dtype=np.int64)
         for service_id, minute, reports in rows:

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from outagewatch.basics.status import StatusWord
 from outagewatch.catalog.countries import country_name
-from outagewatch.detection.status import StatusWord
 from outagewatch.storage.records import Incident, IncidentEvent
 from outagewatch.storage.records_official import OfficialStatement
 

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
+from outagewatch.basics.status import StatusWord
 from outagewatch.detection import spread
 from outagewatch.detection.rules import Rules
-from outagewatch.detection.status import StatusWord
 from outagewatch.incidents import timeline
 from outagewatch.storage.protocol import Store
 from outagewatch.storage.records import Dimension, Incident, IncidentEvent

@@ -9,8 +9,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from outagewatch.catalog.model import Service
-from outagewatch.detection.status import status_label
+from outagewatch.basics.services import Service
+from outagewatch.basics.status import status_label
 from outagewatch.notify.protocol import Notification
 from outagewatch.storage.records import Incident, OutboxItem
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import msgspec
 
+from outagewatch.basics.services import Service
 from outagewatch.catalog.categories import CATEGORY_BY_SLUG
 from outagewatch.catalog.countries import is_country_code
-from outagewatch.catalog.model import Service
 from outagewatch.reports.platforms import PLATFORMS
 
 MAX_BODY_BYTES = 4096

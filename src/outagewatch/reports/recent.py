@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from outagewatch.basics.services import Service
 from outagewatch.catalog.categories import CATEGORY_BY_SLUG
-from outagewatch.catalog.model import Service
 from outagewatch.reports.summary import RegionShare, last_hour_span, region_shares
 from outagewatch.storage.protocol import Store
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from outagewatch.catalog.model import Service
+from outagewatch.basics.services import Service
 from outagewatch.clock import Clock
 from outagewatch.reports.client import TrustedProxies, client_address
 from outagewatch.reports.geo import CountryResolver

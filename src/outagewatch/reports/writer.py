@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from outagewatch.basics.minutes import unix_minute
 from outagewatch.clock import Clock
 from outagewatch.reports.brigade import NetworkShareGuard, counts_for_network
 from outagewatch.storage.protocol import Store
@@ -24,7 +25,6 @@ from outagewatch.storage.records import (
     UncountedReason,
     WindowClaim,
 )
-from outagewatch.storage.sql import unix_minute
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from outagewatch.catalog.model import Service
+from outagewatch.basics.services import Service
 from outagewatch.signals.host_turns import HostTurns as HostTurns
 from outagewatch.signals.official_fetch import (
     USER_AGENT as USER_AGENT,

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from outagewatch.catalog.model import Service
+from outagewatch.basics.services import Service
 from outagewatch.storage.protocol import Store
 from outagewatch.storage.records import IncidentEvent
 from outagewatch.storage.records_operators import ProbeResult

@@ -11,7 +11,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from outagewatch.catalog.model import Category, Service
+from outagewatch.basics.services import Category, Service
 from outagewatch.storage.protocol_official import OfficialStore
 from outagewatch.storage.protocol_operators import OperatorStore, SignalStore
 from outagewatch.storage.records import (

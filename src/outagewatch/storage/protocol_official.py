@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from outagewatch.catalog.model import Service
+from outagewatch.basics.services import Service
 from outagewatch.storage.records_official import (
     OfficialSource,
     OfficialStatement,

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from outagewatch.detection.status import StatusWord
+from outagewatch.basics.status import StatusWord
 
 Dimension = Literal["problem", "country", "platform"]
 

@@ -13,14 +13,14 @@ from sqlalchemy import (
     update,
 )
 
-from outagewatch.catalog.model import Category, Service
+from outagewatch.basics.services import Category, Service
 from outagewatch.storage import schema
 from outagewatch.storage.records import (
     CatalogSync,
     DetectionCounters,
     ServiceStatus,
 )
-from outagewatch.storage.sql_base import make_engine, unix_minute
+from outagewatch.storage.sql_base import make_engine
 from outagewatch.storage.sql_counts import SqlCounts
 from outagewatch.storage.sql_incidents import SqlIncidents
 from outagewatch.storage.sql_intake import SqlIntake
@@ -32,7 +32,7 @@ from outagewatch.storage.sql_pages import SqlPageDates
 from outagewatch.storage.sql_retention import SqlRetention
 from outagewatch.storage.sql_watch import SqlWatch
 
-__all__ = ["SqlStore", "make_engine", "unix_minute"]
+__all__ = ["SqlStore", "make_engine"]
 
 HISTORY_STARTED_KEY = "history_started_at"
 
@@ -49,9 +49,8 @@ class SqlStore(
     SqlRetention,
     SqlWatch,
 ):
-    """Every Store method: intake (sql_intake.py), counts (sql_counts.py), incidents
-    (sql_incidents.py), accounts and the outbox (sql_notify.py, sql_outbox.py), official
-    status pages, operators, and here the catalog, statuses and installation facts."""
+    """Every Store method: each base above holds one subject's, in the sql_*.py module of its
+    name (SqlIntake in sql_intake.py ...); here the catalog, statuses and installation facts."""
 
     # -- catalog ---------------------------------------------------------------------------
 

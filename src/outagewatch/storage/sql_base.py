@@ -1,7 +1,8 @@
 """The SQL store's foundation: engines, connections and transactions.
 
 One SQLAlchemy Core implementation serves SQLite (embedded) and PostgreSQL; its methods are
-split by subject over sql_counts.py, sql_incidents.py and sql.py.
+split by subject, one mixin on SqlBase per sql_*.py module, and SqlStore (sql.py) combines
+them all. The list lives in SqlStore's bases only, so this note cannot fall behind it.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime
 from pathlib import Path
 from typing import IO
 
@@ -24,12 +24,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
 
-SECONDS_PER_MINUTE = 60
-MINUTES_PER_HOUR = 60
+from outagewatch.basics.minutes import MINUTES_PER_HOUR, unix_minute
 
-
-def unix_minute(moment: datetime) -> int:
-    return int(moment.timestamp()) // SECONDS_PER_MINUTE
+__all__ = ["MINUTES_PER_HOUR", "SqlBase", "make_engine", "unix_minute"]
 
 
 def make_engine(url: str) -> Engine:

@@ -14,12 +14,13 @@ from sqlalchemy import (
     select,
 )
 
+from outagewatch.basics.minutes import MINUTES_PER_HOUR, unix_minute
 from outagewatch.storage import schema
 from outagewatch.storage.records import (
     Dimension,
     RecentCounts,
 )
-from outagewatch.storage.sql_base import MINUTES_PER_HOUR, SqlBase, unix_minute
+from outagewatch.storage.sql_base import SqlBase
 
 
 class SqlCounts(SqlBase):

@@ -11,10 +11,11 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Engine, bindparam, delete, insert
 
+from outagewatch.basics.minutes import MINUTES_PER_HOUR, unix_minute
 from outagewatch.storage import schema
 from outagewatch.storage.prepared import Prepared
 from outagewatch.storage.records import NetworkClaim, NewReport, UncountedReason, WindowClaim
-from outagewatch.storage.sql_base import MINUTES_PER_HOUR, SqlBase, unix_minute
+from outagewatch.storage.sql_base import SqlBase
 
 _TOTALS_COLUMN: dict[UncountedReason | None, str] = {
     None: "reports",

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import String, Table, delete, insert, select, update
 
-from outagewatch.catalog.model import Service
+from outagewatch.basics.services import Service
 from outagewatch.storage import schema
 from outagewatch.storage.records_official import (
     OfficialSource,

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
+from outagewatch.basics.minutes import MINUTES_PER_HOUR, unix_minute
 from outagewatch.storage import schema
 from outagewatch.storage.records import Account
 from outagewatch.storage.records_operators import (
@@ -18,7 +19,7 @@ from outagewatch.storage.records_operators import (
     ServiceOverride,
     StoredReport,
 )
-from outagewatch.storage.sql_base import MINUTES_PER_HOUR, SqlBase, unix_minute
+from outagewatch.storage.sql_base import SqlBase
 
 
 class SqlOperators(SqlBase):
