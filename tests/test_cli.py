@@ -6,7 +6,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from outagewatch.basics.tokens import token_hash
 from outagewatch.cli import app
+from outagewatch.signals.collectors import MENTIONS_SCOPE
 from outagewatch.storage.sql import SqlStore, make_engine
 
 runner = CliRunner()
@@ -43,6 +45,23 @@ def test_migrate_creates_the_database_and_loads_the_catalog(
     assert "0 added, 0 updated" in second.output
     store = SqlStore(make_engine(f"sqlite:///{tmp_path / 'data' / 'outagewatch.db'}"))
     assert len(store.list_services()) >= 1400
+
+
+def test_admin_token_prints_a_collector_token_kept_only_as_its_hash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OUTAGEWATCH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("OUTAGEWATCH_DATABASE_URL", raising=False)
+    assert runner.invoke(app, ["migrate"]).exit_code == 0
+
+    result = runner.invoke(app, ["admin", "token", "x-collector"])
+
+    assert result.exit_code == 0, result.output
+    token = result.stdout.strip()
+    store = SqlStore(make_engine(f"sqlite:///{tmp_path / 'data' / 'outagewatch.db'}"))
+    assert store.api_token_scope(token_hash(token)) == ("x-collector", MENTIONS_SCOPE)
+    assert store.api_token_scope(token) is None
+    assert [entry.action for entry in store.audit_log(limit=5)] == ["token.create"]
 
 
 def test_mail_list_shows_the_local_mailbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

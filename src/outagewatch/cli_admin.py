@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import secrets
 from typing import Annotated
 
 import typer
@@ -13,7 +12,6 @@ from outagewatch.catalog import service as catalog_service
 from outagewatch.clock import SystemClock
 from outagewatch.config import Settings
 from outagewatch.operators.actions import Operations, OperatorError, Review
-from outagewatch.storage.records_operators import AuditEntry
 from outagewatch.storage.sql import SqlStore, make_engine
 
 admin_app = typer.Typer(help="Operators' actions (each is written to the audit log).")
@@ -116,7 +114,8 @@ def edit(
         )
     except OperatorError as error:
         raise _refuse(error) from None
-    console.print(f"{slug}: {', '.join(fields)} edited (running servers pick it up on restart)")
+    # Every serve and worker process follows operators' edits (catalog.service.CatalogFollower).
+    console.print(f"{slug}: {', '.join(fields)} edited; running servers show it within seconds")
 
 
 @admin_app.command("thresholds")
@@ -151,14 +150,9 @@ def thresholds(
 @admin_app.command("token")
 def create_token(name: str) -> None:
     """Create a token for a mentions collector; it is printed once, and only its hash kept."""
-    from outagewatch.api.signals import MENTIONS_SCOPE, token_hash
-
-    store = _store()
-    token = secrets.token_urlsafe(32)
-    now = SystemClock().now()
-    with store.transaction():
-        store.create_api_token(token_hash(token), name=name, scope=MENTIONS_SCOPE, now=now)
-        store.audit(AuditEntry(now, _actor(), "token.create", name, {"scope": MENTIONS_SCOPE}))
+    token = Operations(_store()).issue_collector_token(
+        name, actor=_actor(), now=SystemClock().now()
+    )
     typer.echo(token)
 
 

@@ -24,12 +24,13 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from outagewatch.api.signals import MENTIONS_SCOPE, token_hash
 from outagewatch.app import create_app
+from outagewatch.basics.tokens import token_hash
 from outagewatch.catalog.search import CatalogIndex
 from outagewatch.clock import FixedClock
 from outagewatch.config import Settings
 from outagewatch.incidents.monitor import Monitor
+from outagewatch.signals.collectors import MENTIONS_SCOPE
 from outagewatch.storage.sql import SqlStore
 from tests.helpers import add_reports
 from tests.serving import free_port, serving_in_thread

@@ -8,12 +8,13 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from outagewatch.api.signals import MENTIONS_SCOPE, token_hash
+from outagewatch.basics.tokens import token_hash
 from outagewatch.catalog.search import CatalogIndex
 from outagewatch.cli import app as cli
 from outagewatch.clock import FixedClock
 from outagewatch.incidents.monitor import Monitor
 from outagewatch.signals import mentions
+from outagewatch.signals.collectors import MENTIONS_SCOPE
 from outagewatch.storage.sql import SqlStore
 from tests.conftest import NOW
 from tests.helpers import add_reports, service_id

@@ -11,7 +11,7 @@ from starlette.types import Receive, Scope, Send
 
 from outagewatch.api.snapshot import PAGE_HEADERS, STATUS_HEADERS, Plain, SnapshotReads
 from outagewatch.api.snapshot_cache import Snapshot
-from outagewatch.notify.accounts import token_hash
+from outagewatch.basics.tokens import token_hash
 from outagewatch.storage.records import ServiceStatus
 from outagewatch.storage.sql import SqlStore
 from tests.conftest import NOW

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from outagewatch.api.signals import MENTIONS_SCOPE, token_hash
 from outagewatch.app import create_app
+from outagewatch.basics.tokens import token_hash
 from outagewatch.clock import FixedClock
 from outagewatch.config import Settings
 from outagewatch.reports.identity import network_of
+from outagewatch.signals.collectors import MENTIONS_SCOPE
 from outagewatch.storage.sql import SqlStore
 from outagewatch.web.hardening import MAX_BODY_BYTES
 from tests.web.test_account_pages import SAME_SITE, _sign_in

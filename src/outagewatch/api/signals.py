@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import datetime, timedelta
 from typing import Annotated, Any
@@ -12,7 +11,9 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from outagewatch.api import schemas
+from outagewatch.basics.tokens import token_hash
 from outagewatch.context import AppContext
+from outagewatch.signals.collectors import MENTIONS_SCOPE
 from outagewatch.storage.sql_base import unix_minute
 
 router = APIRouter(prefix="/api/v1/signals", tags=["signals"])
@@ -21,7 +22,6 @@ MAX_BODY_BYTES = 64 * 1024
 MAX_ITEMS = 500
 OLDEST_BUCKET = timedelta(days=7)
 FUTURE_SLACK = timedelta(minutes=5)  # collectors' clocks drift a little
-MENTIONS_SCOPE = "mentions"
 
 
 class MentionCount(BaseModel):
@@ -67,10 +67,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         (422, "Invalid counts (unknown service, bad bucket or count)"),
     )
 }
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @router.post(

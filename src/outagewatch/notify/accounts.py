@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from email_validator import EmailNotValidError, validate_email
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from outagewatch.basics.tokens import token_hash
 from outagewatch.storage.protocol import Store
 from outagewatch.storage.records import Account, Follow, FollowChoice, OutboxItem, SigninRequest
 
@@ -58,10 +59,6 @@ def normalise_address(raw: str) -> str:
     except EmailNotValidError as error:
         raise InvalidAddressError(str(error)) from None
     return valid.normalized.lower()
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _legacy_owner_digest(email: str) -> str:

@@ -7,6 +7,8 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, Literal
 
+from outagewatch.basics.tokens import token_hash
+from outagewatch.signals import collectors
 from outagewatch.storage.protocol import Store
 from outagewatch.storage.records import Incident, IncidentEvent
 from outagewatch.storage.records_operators import AuditEntry, ServiceOverride, StoredReport
@@ -154,6 +156,17 @@ class Operations:
                 actor, "service.thresholds", f"service:{service_id}", now, thresholds=thresholds
             )
         return updated
+
+    # -- collectors --------------------------------------------------------------------
+
+    def issue_collector_token(self, name: str, *, actor: str, now: datetime) -> str:
+        """A new token for a mentions collector: returned once, only its hash is kept."""
+        token = collectors.new_collector_token()
+        scope = collectors.MENTIONS_SCOPE
+        with self.store.transaction():
+            self.store.create_api_token(token_hash(token), name=name, scope=scope, now=now)
+            self._audit(actor, "token.create", name, now, scope=scope)
+        return token
 
     # -- roles -------------------------------------------------------------------------
 
