@@ -24,6 +24,7 @@ from outagewatch.catalog import service as catalog_service
 from outagewatch.clock import Clock, SystemClock
 from outagewatch.config import Settings
 from outagewatch.context import AppContext
+from outagewatch.http.security import SecurityHeaders
 from outagewatch.incidents.leader import HostLeadership, LeaderFlag, leadership_for, try_to_lead
 from outagewatch.incidents.monitor import Monitor
 from outagewatch.live import KEEPALIVE_SECONDS, LiveHub, read_updates, updates_from_counts
@@ -61,7 +62,6 @@ from outagewatch.web import operator as operator_pages
 from outagewatch.web import voices as voice_pages
 from outagewatch.web.hardening import Hardening
 from outagewatch.web.rendering import STATIC_DIR, make_templates
-from outagewatch.web.security import SecurityHeaders
 from outagewatch.web.static_assets import StaticAssets
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,9 @@ def create_app(
     # just behind it (bench/read.py).
     # Live streams likewise: ten thousand viewers, each paying every layer on every change.
     streams = LiveStreams(
-        snapshot_reads(site),
+        snapshot_reads(
+            site, renderer=pages.AnonymousPages(site.state.context, site.state.templates)
+        ),
         hub=site.state.hub,
         tracked=lambda slug: slug in site.state.context.catalog.by_slug,
     )

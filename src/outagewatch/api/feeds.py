@@ -1,7 +1,7 @@
 """Feeds, badges, open data and a Statuspage-compatible API: thin views over the store.
 
 The shaping lives in pure modules beside this one: feed_building (Atom/RSS), statuspage_shape,
-open_data, and web.badge.
+open_data, and status.badge.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from fastapi.responses import JSONResponse, Response
 from outagewatch.api import open_data, schemas
 from outagewatch.api import statuspage_shape as statuspage
 from outagewatch.api.feed_building import FeedKind, FeedSpec, render_feed
-from outagewatch.catalog.model import Service
 from outagewatch.context import AppContext
 from outagewatch.detection.status import status_label
-from outagewatch.web.badge import STATUS_COLOURS, render_badge
+from outagewatch.http.requests import app_context, tracked_service
+from outagewatch.status.badge import STATUS_COLOURS, render_badge
 
 router = APIRouter()
 
@@ -54,19 +54,6 @@ def _documents(
     return {200: {"content": {media_type: {}}}, **errors}
 
 
-def _context(request: Request) -> AppContext:
-    context: AppContext = request.app.state.context
-    return context
-
-
-def _service(context: AppContext, slug: str) -> tuple[Service, int]:
-    """The service and its storage id, or a 404."""
-    service = context.catalog.by_slug.get(slug)
-    if service is None or service.id is None:
-        raise HTTPException(404, f"We do not track a service called {slug!r}.")
-    return service, service.id
-
-
 def _public_url(context: AppContext) -> str:
     return context.settings.public_url.rstrip("/")
 
@@ -75,8 +62,8 @@ def _public_url(context: AppContext) -> str:
 
 
 def _service_feed(request: Request, slug: str, kind: FeedKind) -> Response:
-    context = _context(request)
-    service, service_id = _service(context, slug)
+    context = app_context(request)
+    service, service_id = tracked_service(context, slug)
     base = _public_url(context)
     spec = FeedSpec(
         title=f"{service.name} outages · {context.settings.site_name}",
@@ -93,7 +80,7 @@ def _service_feed(request: Request, slug: str, kind: FeedKind) -> Response:
 
 
 def _site_feed(request: Request, kind: FeedKind) -> Response:
-    context = _context(request)
+    context = app_context(request)
     base = _public_url(context)
     site_name = context.settings.site_name
     spec = FeedSpec(
@@ -167,8 +154,8 @@ def site_feed_rss(request: Request) -> Response:
 )
 def status_badge(request: Request, slug: str) -> Response:
     """An SVG badge with the service's name and current status, for READMEs and dashboards."""
-    context = _context(request)
-    service, service_id = _service(context, slug)
+    context = app_context(request)
+    service, service_id = tracked_service(context, slug)
     status = context.store.statuses().get(service_id)
     word = status.status if status else "ok"
     svg = render_badge(service.name, status_label(word), STATUS_COLOURS[word])
@@ -191,7 +178,7 @@ def _hourly(
     request: Request, day_text: str | None, *, extension: str
 ) -> tuple[date, list[open_data.HourlyRow], dict[str, str]]:
     """The day asked for, its rows, and the download's headers."""
-    context = _context(request)
+    context = app_context(request)
     today = context.clock.now().date()
     try:
         day = open_data.requested_day(day_text, today=today)
@@ -230,8 +217,8 @@ def hourly_json(request: Request, day: DayQuery = None) -> JSONResponse:
 
 
 def _page_facts(request: Request, slug: str, *, incidents: int) -> statuspage.PageFacts:
-    context = _context(request)
-    service, service_id = _service(context, slug)
+    context = app_context(request)
+    service, service_id = tracked_service(context, slug)
     tracked_since = context.store.history_started_at() or context.clock.now()
     status = context.store.statuses().get(service_id)
     recent = context.store.incidents_of(service_id, limit=incidents)

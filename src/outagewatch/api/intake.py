@@ -15,6 +15,7 @@ import msgspec
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from outagewatch.catalog.search import CatalogIndex
+from outagewatch.http.requests import not_tracked
 from outagewatch.reports import intake
 from outagewatch.reports.client import UNKNOWN_PEER
 from outagewatch.reports.intake import IntakeError
@@ -114,7 +115,7 @@ class ReportIntake:
                 raise IntakeError(413, f"The body is larger than {intake.MAX_BODY_BYTES} bytes.")
             service = self._catalog().by_slug.get(slug)
             if service is None:
-                raise IntakeError(404, f"We do not track a service called {slug!r}.")
+                raise IntakeError(404, not_tracked(slug))
             client = scope.get("client")
             sender = desk.sender(
                 peer=client[0] if client else UNKNOWN_PEER,

@@ -19,8 +19,9 @@ import msgspec
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from outagewatch.api.snapshot import NOT_ALLOWED, Plain, send_plain
+from outagewatch.http.requests import not_tracked
+from outagewatch.http.security import HEADERS as SECURITY_HEADERS
 from outagewatch.live import LiveHub, ServiceUpdate, StreamEndedError
-from outagewatch.web.security import HEADERS as SECURITY_HEADERS
 
 SERVICE_EVENTS_PATH = re.compile(r"^/api/v1/services/([^/]+)/events$")
 ALL_EVENTS_PATH = "/api/v1/events"
@@ -63,8 +64,7 @@ class LiveStreams:
                 if self._tracked(slug):
                     await self._stream(scope, receive, send, slug)
                 else:
-                    message = f"We do not track a service called {slug!r}."
-                    await send_plain(send, scope, Plain.json_error(404, message))
+                    await send_plain(send, scope, Plain.json_error(404, not_tracked(slug)))
                 return
         await self.app(scope, receive, send)
 

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, NamedTuple
+from typing import Annotated, NamedTuple, Protocol
 
 import msgspec
 from fastapi import FastAPI
@@ -25,11 +25,11 @@ from outagewatch.api.snapshot_cache import Header, Snapshot, SnapshotUnavailable
 from outagewatch.catalog.model import Service
 from outagewatch.context import AppContext
 from outagewatch.detection.status import StatusWord, status_label
+from outagewatch.http.requests import not_tracked
+from outagewatch.http.security import HEADERS as SECURITY_HEADERS
+from outagewatch.http.security import SESSION_COOKIE
 from outagewatch.live import LiveHub
 from outagewatch.storage.protocol import Store
-from outagewatch.web import pages
-from outagewatch.web.security import HEADERS as SECURITY_HEADERS
-from outagewatch.web.security import SESSION_COOKIE
 
 STATUS_PATH = re.compile(r"^/api/v1/services/([a-z0-9-]{1,80})/status$")
 PAGE_PATH = re.compile(r"^/services/([a-z0-9-]{1,80})$")
@@ -178,8 +178,7 @@ class SnapshotReads:
         if scope["method"] not in READ_METHODS:
             await send_plain(send, scope, NOT_ALLOWED)
         elif not self._tracked(slug):
-            message = f"We do not track a service called {slug!r}."
-            await send_plain(send, scope, Plain.json_error(404, message))
+            await send_plain(send, scope, Plain.json_error(404, not_tracked(slug)))
         else:
             await self._serve(scope, send, self.statuses, slug, RequestHeaders.of(scope))
 
@@ -240,10 +239,21 @@ async def send_plain(send: Send, scope: Scope, response: Plain) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def snapshot_reads(site: FastAPI) -> SnapshotReads:
+class PageRenderer(Protocol):
+    """The HTML face, as app.py hands it over: api/ renders no HTML of its own."""
+
+    def anonymous_service_page(self, service: Service) -> bytes:
+        """The service page as a visitor without a session sees it."""
+        ...
+
+    def unavailable_page(self) -> bytes:
+        """The page for a 503, when a service page could not be computed."""
+        ...
+
+
+def snapshot_reads(site: FastAPI, *, renderer: PageRenderer) -> SnapshotReads:
     """The snapshot handler in front of `site` (built by app.build_site), fed by its context."""
     context: AppContext = site.state.context
-    templates = site.state.templates
     hub: LiveHub = site.state.hub
 
     def live_revision(slug: str) -> Hashable:
@@ -259,7 +269,7 @@ def snapshot_reads(site: FastAPI) -> SnapshotReads:
 
     def page_body(slug: str) -> bytes:
         service = context.catalog.by_slug[slug]
-        return pages.anonymous_service_page(context, templates, service)
+        return renderer.anonymous_service_page(service)
 
     async def compute_status(slug: str) -> bytes:
         return await asyncio.to_thread(status_body, slug)
@@ -267,12 +277,6 @@ def snapshot_reads(site: FastAPI) -> SnapshotReads:
     async def compute_page(slug: str) -> bytes:
         return await asyncio.to_thread(page_body, slug)
 
-    unavailable_page = templates.get_template("error.html").render(
-        site_name=context.settings.site_name,
-        categories=[],
-        status_code=503,
-        message="This page cannot be shown right now; try again in a moment.",
-    )
     return SnapshotReads(
         site,
         # Read at each request: an operator's catalog edit replaces context.catalog.
@@ -295,6 +299,6 @@ def snapshot_reads(site: FastAPI) -> SnapshotReads:
             revision=live_revision,
         ),
         page_unavailable=Plain.of(
-            503, unavailable_page.encode(), b"text/html; charset=utf-8", RETRY_AFTER
+            503, renderer.unavailable_page(), b"text/html; charset=utf-8", RETRY_AFTER
         ),
     )

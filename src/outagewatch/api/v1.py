@@ -10,8 +10,8 @@ from outagewatch.api import schemas
 from outagewatch.catalog.categories import CATEGORIES, CATEGORY_BY_SLUG
 from outagewatch.catalog.countries import country_name
 from outagewatch.catalog.model import Service
-from outagewatch.context import AppContext
 from outagewatch.detection.status import status_label
+from outagewatch.http.requests import app_context, tracked_service
 from outagewatch.incidents import reading
 from outagewatch.reports.summary import summarise
 from outagewatch.reports.visitor import visitor_country
@@ -46,11 +46,6 @@ BAD_REQUEST: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _context(request: Request) -> AppContext:
-    context: AppContext = request.app.state.context
-    return context
-
-
 def _brief(service: Service, statuses: dict[int, ServiceStatus]) -> schemas.ServiceBrief:
     status = statuses.get(service.id or 0)
     return schemas.ServiceBrief(
@@ -77,7 +72,7 @@ def list_services(
     the words around a name ("is tiktok down"); among equal matches, services with problems
     now, then those of the caller's country (from its address, not stored), then the most
     popular. Without a search, the most popular first."""
-    context = _context(request)
+    context = app_context(request)
     if category is not None and category not in CATEGORY_BY_SLUG:
         raise HTTPException(422, f"Unknown category {category!r}; see /api/v1/categories.")
     statuses = context.store.statuses()
@@ -101,10 +96,8 @@ def list_services(
 @router.get("/services/{slug}", response_model=schemas.ServiceDetail, responses=NOT_FOUND)
 def get_service(request: Request, slug: ServiceSlug) -> schemas.ServiceDetail:
     """A service's status, recent report counts, 24-hour series, problems and regions."""
-    context = _context(request)
-    service = context.catalog.by_slug.get(slug)
-    if service is None:
-        raise HTTPException(404, f"We do not track a service called {slug!r}.")
+    context = app_context(request)
+    service, _ = tracked_service(context, slug)
     summary = summarise(context.store, service=service, now=context.clock.now())
     statuses = context.store.statuses()
     return schemas.ServiceDetail(
@@ -165,7 +158,7 @@ def get_service(request: Request, slug: ServiceSlug) -> schemas.ServiceDetail:
 @router.get("/categories", response_model=list[schemas.CategoryOut])
 def list_categories(request: Request) -> list[schemas.CategoryOut]:
     """Every category with its number of services and the problems people can report."""
-    catalog = _context(request).catalog
+    catalog = app_context(request).catalog
     return [
         schemas.CategoryOut(
             slug=category.slug,
@@ -207,12 +200,10 @@ def service_incidents(
     request: Request, slug: ServiceSlug, limit: Annotated[int, Query(ge=1, le=100)] = 20
 ) -> list[schemas.IncidentOut]:
     """A service's incidents, newest first, each with its timeline."""
-    context = _context(request)
-    service = context.catalog.by_slug.get(slug)
-    if service is None or service.id is None:
-        raise HTTPException(404, f"We do not track a service called {slug!r}.")
+    context = app_context(request)
+    _, service_id = tracked_service(context, slug)
     incidents = reading.incidents_of(
-        context.store, service.id, limit=limit, now=context.clock.now()
+        context.store, service_id, limit=limit, now=context.clock.now()
     )
     return [_incident_out(incident, slug) for incident in incidents]
 
@@ -222,7 +213,7 @@ def get_incident(
     request: Request, incident_id: Annotated[int, Path(ge=1, le=MAX_INCIDENT_ID)]
 ) -> schemas.IncidentOut:
     """One incident: estimated start, detection, peak, updates and end."""
-    context = _context(request)
+    context = app_context(request)
     incident = reading.incident(context.store, incident_id, now=context.clock.now())
     service = context.catalog.by_id.get(incident.service_id) if incident else None
     if incident is None or service is None:

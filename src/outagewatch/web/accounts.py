@@ -16,7 +16,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from outagewatch.catalog.categories import CATEGORIES
-from outagewatch.context import AppContext
+from outagewatch.http.requests import app_context, tracked_service
+from outagewatch.http.security import SESSION_COOKIE
 from outagewatch.notify.accounts import (
     SESSION_LIFETIME,
     InvalidAddressError,
@@ -27,7 +28,7 @@ from outagewatch.notify.apprise_channel import deliverable_scheme, valid_apprise
 from outagewatch.reports.client import UNKNOWN_PEER, TrustedProxies, client_address
 from outagewatch.reports.identity import network_of
 from outagewatch.storage.records import Account, FollowChoice
-from outagewatch.web.security import SESSION_COOKIE, parse_form, same_origin
+from outagewatch.web.security import parse_form, same_origin
 
 router = APIRouter(include_in_schema=False)
 
@@ -48,13 +49,8 @@ def choice_of(on_start: bool, on_recovery: bool) -> str:
     return {value: key for key, value in CHOICES.items()}.get((on_start, on_recovery), "recovery")
 
 
-def _context(request: Request) -> AppContext:
-    context: AppContext = request.app.state.context
-    return context
-
-
 def _render(request: Request, template: str, status_code: int = 200, **values: Any) -> Response:
-    context = _context(request)
+    context = app_context(request)
     response: Response = request.app.state.templates.TemplateResponse(
         request,
         template,
@@ -74,7 +70,7 @@ def _render(request: Request, template: str, status_code: int = 200, **values: A
 
 async def read_form(request: Request) -> dict[str, str]:
     """A small urlencoded form, after the CSRF check; first value of each field."""
-    if not same_origin(request.headers, public_url=_context(request).settings.public_url):
+    if not same_origin(request.headers, public_url=app_context(request).settings.public_url):
         raise HTTPException(403, "This form must be sent from this site's own page.")
     body = await request.body()
     if len(body) > MAX_FORM_BYTES:
@@ -84,7 +80,7 @@ async def read_form(request: Request) -> dict[str, str]:
 
 
 async def signed_in(request: Request) -> Account | None:
-    context = _context(request)
+    context = app_context(request)
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
@@ -96,7 +92,7 @@ def _wants_choice(fields: dict[str, str]) -> tuple[bool, bool]:
 
 
 def _secure(request: Request) -> bool:
-    public = _context(request).settings.public_url
+    public = app_context(request).settings.public_url
     return request.url.scheme == "https" or urlsplit(public).scheme == "https"
 
 
@@ -105,14 +101,14 @@ def _secure(request: Request) -> bool:
 
 @router.get("/signin", response_class=HTMLResponse)
 async def signin_page(request: Request, service: str | None = None) -> Response:
-    followed = _context(request).catalog.by_slug.get(service or "")
+    followed = app_context(request).catalog.by_slug.get(service or "")
     return _render(request, "signin.html", service=followed, error=None, email="")
 
 
 @router.post("/signin", response_class=HTMLResponse)
 async def signin(request: Request) -> Response:
     fields = await read_form(request)
-    context = _context(request)
+    context = app_context(request)
     service = context.catalog.by_slug.get(fields.get("service", ""))
     follow = None
     if service is not None and service.id is not None:
@@ -124,7 +120,7 @@ async def signin(request: Request) -> Response:
 async def _send_link(
     request: Request, email: str, *, follow: FollowChoice | None, service: Any
 ) -> Response:
-    context = _context(request)
+    context = app_context(request)
     wait = await request.app.state.signin_limiter.acquire(
         "signin:" + _network(request), now=context.clock.now().timestamp()
     )
@@ -154,7 +150,7 @@ async def _send_link(
 
 
 def _network(request: Request) -> str:
-    settings = _context(request).settings
+    settings = app_context(request).settings
     address = client_address(
         request.client.host if request.client else UNKNOWN_PEER,
         request.headers.get("x-forwarded-for"),
@@ -172,7 +168,7 @@ async def confirm_page(request: Request, token: str = "") -> Response:
 @router.post("/signin/confirm", response_class=HTMLResponse)
 async def confirm(request: Request) -> Response:
     fields = await read_form(request)
-    context = _context(request)
+    context = app_context(request)
     try:
         result = await run_in_threadpool(
             context.accounts.confirm, fields.get("token", ""), now=context.clock.now()
@@ -201,7 +197,7 @@ async def signout(request: Request) -> Response:
     await read_form(request)
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        await run_in_threadpool(_context(request).accounts.sign_out, token)
+        await run_in_threadpool(app_context(request).accounts.sign_out, token)
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax", secure=_secure(request))
     return response
@@ -212,13 +208,11 @@ async def signout(request: Request) -> Response:
 
 @router.post("/services/{slug}/follow", response_class=HTMLResponse)
 async def follow_service(request: Request, slug: str) -> Response:
-    context = _context(request)
-    service = context.catalog.by_slug.get(slug)
-    if service is None or service.id is None:
-        raise HTTPException(404, f"We do not track a service called {slug!r}.")
+    context = app_context(request)
+    service, service_id = tracked_service(context, slug)
     fields = await read_form(request)
     on_start, on_recovery = _wants_choice(fields)
-    choice = FollowChoice(service.id, on_start, on_recovery)
+    choice = FollowChoice(service_id, on_start, on_recovery)
     account = await signed_in(request)
     if account is None:
         # Double opt-in: nothing is followed until the address confirms by its link.
@@ -246,7 +240,7 @@ async def account_page(request: Request) -> Response:
     account = await signed_in(request)
     if account is None:
         return RedirectResponse("/signin", status_code=303)
-    context = _context(request)
+    context = app_context(request)
     follows, channels = await asyncio.gather(
         run_in_threadpool(context.store.follows_of, account.id),
         run_in_threadpool(context.store.channels_of, account.id),
@@ -278,11 +272,11 @@ async def add_channel(request: Request) -> Response:
     if account is None:
         return _to_signin()
     kind, address = fields.get("kind", ""), fields.get("address", "")
-    allow_private = _context(request).settings.allow_private_webhooks
+    allow_private = app_context(request).settings.allow_private_webhooks
     problem = _channel_problem(kind, address, allow_private=allow_private)
     if problem:
         return RedirectResponse(f"/account?error={problem}#channels", status_code=303)
-    context = _context(request)
+    context = app_context(request)
     secret = secrets.token_hex(24) if kind == "webhook" else None
 
     def save() -> None:
@@ -319,7 +313,7 @@ async def remove_channel(request: Request, channel_id: int) -> Response:
     await read_form(request)
     if account is None:
         return _to_signin()
-    store = _context(request).store
+    store = app_context(request).store
 
     def remove() -> None:
         with store.transaction():
@@ -337,7 +331,7 @@ async def delete_account(request: Request) -> Response:
         return _to_signin()
     if fields.get("confirm") != "yes":
         return RedirectResponse("/account?error=Tick the box to confirm.#delete", status_code=303)
-    await run_in_threadpool(_context(request).accounts.delete, account)
+    await run_in_threadpool(app_context(request).accounts.delete, account)
     response = _render(request, "account_deleted.html", email=account.email)
     response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax", secure=_secure(request))
     return response
@@ -354,7 +348,7 @@ async def unsubscribe_page(request: Request, token: str) -> Response:
 @router.post("/unsubscribe/{token}", response_class=HTMLResponse)
 async def unsubscribe(request: Request, token: str) -> Response:
     """Also the RFC 8058 one-click target: mail clients POST here without our Origin."""
-    context = _context(request)
+    context = app_context(request)
     stopped = await run_in_threadpool(context.accounts.unsubscribe, token)
     if stopped is None:
         raise HTTPException(

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from outagewatch.catalog import service as catalog_service
 from outagewatch.catalog.model import Service
-from outagewatch.context import AppContext
+from outagewatch.http.requests import app_context, tracked_service
 from outagewatch.operators.actions import (
     EDITABLE_FIELDS,
     OPERATOR,
@@ -32,23 +32,18 @@ AUDIT_SHOWN = 30
 REPORTS_SHOWN = 50
 
 
-def _context(request: Request) -> AppContext:
-    context: AppContext = request.app.state.context
-    return context
-
-
 async def _operator(request: Request) -> Account:
     """Only operators: accounts with the role, or listed in OUTAGEWATCH_OPERATOR_EMAILS.
     Anyone else gets a 404, as if there were no such page."""
     account = await signed_in(request)
-    settings = _context(request).settings
+    settings = app_context(request).settings
     if account is None or (account.role != OPERATOR and account.email not in settings.operators()):
         raise HTTPException(404)
     return account
 
 
 def _render(request: Request, template: str, **values: Any) -> Response:
-    context = _context(request)
+    context = app_context(request)
     response: Response = request.app.state.templates.TemplateResponse(
         request,
         template,
@@ -66,7 +61,7 @@ def _back(path: str, *, notice: str | None = None, error: str | None = None) -> 
 @router.get("", response_class=HTMLResponse)
 async def dashboard(request: Request) -> Response:
     account = await _operator(request)
-    context = _context(request)
+    context = app_context(request)
     incidents, audit = await run_in_threadpool(
         lambda: (
             context.store.recent_incidents(limit=INCIDENTS_SHOWN),
@@ -88,7 +83,7 @@ async def dashboard(request: Request) -> Response:
 async def post_update(request: Request, incident_id: int) -> Response:
     account = await _operator(request)
     fields = await read_form(request)
-    context = _context(request)
+    context = app_context(request)
     try:
         queued = await run_in_threadpool(
             Operations(context.store).post_update,
@@ -113,7 +108,7 @@ async def review(request: Request, incident_id: int) -> Response:
     if verdict not in ("confirmed", "false_alarm"):
         return _back("/admin", error="Choose confirmed or false alarm.")
     checked: Review = "confirmed" if verdict == "confirmed" else "false_alarm"
-    context = _context(request)
+    context = app_context(request)
     try:
         await run_in_threadpool(
             Operations(context.store).review,
@@ -128,16 +123,14 @@ async def review(request: Request, incident_id: int) -> Response:
 
 
 def _service(request: Request, slug: str) -> Service:
-    service = _context(request).catalog.by_slug.get(slug)
-    if service is None or service.id is None:
-        raise HTTPException(404, f"We do not track a service called {slug!r}.")
+    service, _ = tracked_service(app_context(request), slug)
     return service
 
 
 @router.get("/services", response_class=HTMLResponse)
 async def find_service(request: Request, slug: str = "") -> Response:
     await _operator(request)
-    found = _context(request).catalog.exact_match(slug.strip()) if slug.strip() else None
+    found = app_context(request).catalog.exact_match(slug.strip()) if slug.strip() else None
     if found is None:
         return _back("/admin", error=f"No service matches {slug!r}.")
     return RedirectResponse(f"/admin/services/{found.slug}", status_code=303)
@@ -147,7 +140,7 @@ async def find_service(request: Request, slug: str = "") -> Response:
 async def service_page(request: Request, slug: str) -> Response:
     account = await _operator(request)
     service = _service(request, slug)
-    context = _context(request)
+    context = app_context(request)
     override, reports, official, probe = await run_in_threadpool(
         lambda: (
             context.store.overrides().get(service.id or 0),
@@ -179,7 +172,7 @@ async def edit_service(request: Request, slug: str) -> Response:
     fields = await read_form(request)
     changes = {name: fields[name] for name in EDITABLE_FIELDS if name in fields}
     changes = {name: value for name, value in changes.items() if value != getattr(service, name)}
-    context = _context(request)
+    context = app_context(request)
     here = f"/admin/services/{slug}"
     if not changes:
         return _back(here, notice="Nothing changed.")
@@ -211,7 +204,7 @@ async def set_thresholds(request: Request, slug: str) -> Response:
             values[name] = float(raw) if raw else None
         except ValueError:
             return _back(here, error=f"{name}: {raw!r} is not a number.")
-    context = _context(request)
+    context = app_context(request)
     try:
         await run_in_threadpool(
             Operations(context.store).set_thresholds,
@@ -229,7 +222,7 @@ async def set_thresholds(request: Request, slug: str) -> Response:
 async def hide_report(request: Request, report_id: int) -> Response:
     account = await _operator(request)
     fields = await read_form(request)
-    context = _context(request)
+    context = app_context(request)
     back = fields.get("back", "/admin")
     # Back to an admin page or to the service page whose comment was hidden; never elsewhere.
     back = back if back.startswith(("/admin", "/services/")) else "/admin"

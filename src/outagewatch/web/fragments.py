@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from outagewatch.api.snapshot_cache import accepts_gzip
-from outagewatch.web.security import SESSION_COOKIE
+from outagewatch.http.encoding import accepts_gzip
+from outagewatch.http.security import SESSION_COOKIE
 
 FRESH_FOR = timedelta(seconds=5)
 

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from outagewatch.web.security import HEADERS as SECURITY_HEADERS
+from outagewatch.http.security import HEADERS as SECURITY_HEADERS
 
 MAX_BODY_BYTES = 64 * 1024  # the largest body we take: a batch of 500 mention counts
 _POLICY = b"content-security-policy"  # present: the answer carries the whole set

@@ -8,7 +8,7 @@ import asyncio
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from outagewatch.context import AppContext
+from outagewatch.http.requests import app_context
 from outagewatch.operations import readiness
 from outagewatch.operations.ticks import TickRecord
 from outagewatch.storage.sql import SqlStore
@@ -28,7 +28,7 @@ def healthz() -> JSONResponse:
 
 @router.get("/readyz")
 async def readyz(request: Request) -> JSONResponse:
-    context: AppContext = request.app.state.context
+    context = app_context(request)
     ticks: TickRecord | None = request.app.state.ticks if context.settings.run_detection else None
     store = context.store
     assert isinstance(store, SqlStore), "readiness reads the SQL store's engine"

@@ -10,13 +10,14 @@ from fastapi.responses import HTMLResponse
 
 from outagewatch.catalog.model import Service
 from outagewatch.context import AppContext
+from outagewatch.http.requests import app_context
+from outagewatch.http.security import SESSION_COOKIE
 from outagewatch.incidents import reading
 from outagewatch.reports.summary import last_hour_span
 from outagewatch.storage.records import Incident
 from outagewatch.web.fragments import fragment_cache
 from outagewatch.web.headlines import for_incident
 from outagewatch.web.rendering import render_page
-from outagewatch.web.security import SESSION_COOKIE
 from outagewatch.web.voices import voice_values
 
 router = APIRouter(include_in_schema=False)
@@ -34,7 +35,7 @@ def _incident_and_service(
 
 @router.get("/incidents/{incident_id}", response_class=HTMLResponse)
 def incident_page(request: Request, incident_id: int) -> HTMLResponse:
-    context: AppContext = request.app.state.context
+    context = app_context(request)
     now = context.clock.now()
     incident, service = _incident_and_service(context, incident_id, now=now)
     headline = for_incident(context.store, incident, service, now=now)
@@ -62,7 +63,7 @@ def _reports(context: AppContext, service: Service, *, since: datetime, until: d
 def incident_live(request: Request, incident_id: int) -> HTMLResponse:
     """The facts and the timeline alone: an open incident page fetches them when the
     service's live stream says something changed (a new peak, an update, the end)."""
-    context: AppContext = request.app.state.context
+    context = app_context(request)
     now = context.clock.now()
 
     def render() -> HTMLResponse:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from outagewatch.context import AppContext
+from outagewatch.http.requests import app_context
 from outagewatch.operations import metrics
 from outagewatch.reports.client import UNKNOWN_PEER, TrustedProxies, client_address
 from outagewatch.storage.sql import SqlStore
@@ -32,7 +33,7 @@ def _allowed(request: Request, context: AppContext) -> bool:
 
 @router.get("/metrics")
 async def prometheus_metrics(request: Request) -> Response:
-    context: AppContext = request.app.state.context
+    context = app_context(request)
     if not _allowed(request, context):
         raise HTTPException(404)
     store = context.store

@@ -12,12 +12,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from outagewatch.api.snapshot_cache import accepts_gzip
 from outagewatch.catalog import data_file, notices
 from outagewatch.catalog.categories import CATEGORIES, CATEGORY_BY_SLUG
 from outagewatch.catalog.countries import country_name
 from outagewatch.catalog.model import Service
 from outagewatch.context import AppContext
+from outagewatch.http.encoding import accepts_gzip
+from outagewatch.http.requests import app_context, tracked_service
+from outagewatch.http.security import SESSION_COOKIE
 from outagewatch.incidents import reading, timeline
 from outagewatch.reports.platforms import PLATFORMS
 from outagewatch.reports.recent import recent_activity
@@ -28,7 +30,6 @@ from outagewatch.web import presenters, rendering, voices, worldmap
 from outagewatch.web.accounts import CHOICE_LABELS, choice_of
 from outagewatch.web.charts import hourly_chart, recent_chart
 from outagewatch.web.rendering import STATIC_DIR
-from outagewatch.web.security import SESSION_COOKIE
 from outagewatch.web.worldmap import render_world_map
 
 router = APIRouter(include_in_schema=False)
@@ -40,18 +41,13 @@ HOME_POPULAR = 30
 HOME_MAPPED = 200  # services whose reports the home map shows
 
 
-def _context(request: Request) -> AppContext:
-    context: AppContext = request.app.state.context
-    return context
-
-
 _page_values = rendering.page_values
 _render = rendering.render_page
 
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request) -> HTMLResponse:
-    context = _context(request)
+    context = app_context(request)
     now = context.clock.now()
     statuses = context.store.statuses()
     hour_start, hour_end = last_hour_span(now)
@@ -98,7 +94,7 @@ def home(request: Request) -> HTMLResponse:
 
 @router.get("/search", response_class=HTMLResponse)
 def search(request: Request, q: str = "") -> Response:
-    context = _context(request)
+    context = app_context(request)
     query = q.strip()[:100]
     if not query:
         return _render(request, "search.html", query=query, results=[], choices=False)
@@ -131,7 +127,7 @@ def _visitor_country(request: Request) -> str | None:
 
 @router.get("/categories/{slug}", response_class=HTMLResponse)
 def category_page(request: Request, slug: str) -> HTMLResponse:
-    context = _context(request)
+    context = app_context(request)
     category = CATEGORY_BY_SLUG.get(slug)
     if category is None:
         raise HTTPException(404, f"There is no category called {slug!r}.")
@@ -165,10 +161,8 @@ REPORT_OUTCOMES = {
 def service_page(
     request: Request, slug: str, reported: str | None = None, followed: str | None = None
 ) -> HTMLResponse:
-    context = _context(request)
-    service = context.catalog.by_slug.get(slug)
-    if service is None:
-        raise HTTPException(404, f"We do not track a service called {slug!r}.")
+    context = app_context(request)
+    service, _ = tracked_service(context, slug)
     now = context.clock.now()
     account = context.accounts.session_account(request.cookies.get(SESSION_COOKIE), now=now)
     values = service_page_values(
@@ -177,16 +171,31 @@ def service_page(
     return _render(request, "service.html", **values)
 
 
-def anonymous_service_page(
-    context: AppContext, templates: Jinja2Templates, service: Service
-) -> bytes:
-    """The service page as a visitor without a session sees it: the same for everyone, so
-    api/snapshot.py serves it from memory. Byte for byte what service_page answers them."""
-    values = service_page_values(
-        context, service, now=context.clock.now(), account=None, reported=None, followed=None
-    )
-    html = templates.get_template("service.html").render(_page_values(context, **values))
-    return html.encode()
+class AnonymousPages:
+    """Pages the same for every visitor without a session, which api/snapshot.py serves from
+    memory (app.py hands this renderer over: api/ never imports web/)."""
+
+    def __init__(self, context: AppContext, templates: Jinja2Templates) -> None:
+        self._context = context
+        self._templates = templates
+
+    def anonymous_service_page(self, service: Service) -> bytes:
+        """Byte for byte what service_page answers a visitor without a session."""
+        context = self._context
+        values = service_page_values(
+            context, service, now=context.clock.now(), account=None, reported=None, followed=None
+        )
+        html = self._templates.get_template("service.html").render(_page_values(context, **values))
+        return html.encode()
+
+    def unavailable_page(self) -> bytes:
+        html = self._templates.get_template("error.html").render(
+            site_name=self._context.settings.site_name,
+            categories=[],
+            status_code=503,
+            message="This page cannot be shown right now; try again in a moment.",
+        )
+        return html.encode()
 
 
 def service_page_values(
@@ -272,10 +281,8 @@ def service_page_values(
 def service_timeline(request: Request, slug: str) -> HTMLResponse:
     """The incidents section alone: open pages fetch it when the live stream says the
     timeline grew (an operator's update, an official statement, a new status)."""
-    context = _context(request)
-    service = context.catalog.by_slug.get(slug)
-    if service is None:
-        raise HTTPException(404, f"We do not track a service called {slug!r}.")
+    context = app_context(request)
+    service, _ = tracked_service(context, slug)
     response = _render(
         request,
         "_incidents.html",
@@ -298,13 +305,13 @@ def _country_choices() -> list[tuple[str, str]]:
 
 @router.get("/about", response_class=HTMLResponse)
 def about(request: Request) -> HTMLResponse:
-    return _render(request, "about.html", service_count=len(_context(request).catalog.services))
+    return _render(request, "about.html", service_count=len(app_context(request).catalog.services))
 
 
 @router.get("/credits", response_class=HTMLResponse)
 def credits_page(request: Request) -> HTMLResponse:
     icons = data_file.read_icons()
-    by_slug = _context(request).catalog.by_slug
+    by_slug = app_context(request).catalog.by_slug
     credited = [
         (by_slug[slug], icon)
         for slug, icon in sorted(icons.items())

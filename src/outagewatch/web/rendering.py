@@ -10,11 +10,11 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from outagewatch.api.snapshot_cache import accepts_gzip
 from outagewatch.catalog.categories import CATEGORIES
 from outagewatch.catalog.countries import country_name
 from outagewatch.context import AppContext
 from outagewatch.detection.status import status_label
+from outagewatch.http.encoding import accepts_gzip
 from outagewatch.web import presenters, static_assets
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"

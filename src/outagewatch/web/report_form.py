@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from outagewatch.context import AppContext
+from outagewatch.http.requests import app_context, tracked_service
 from outagewatch.reports import intake
 from outagewatch.reports.client import UNKNOWN_PEER
 from outagewatch.reports.service import RateLimitedError, ReportDesk
@@ -19,10 +19,8 @@ router = APIRouter(include_in_schema=False)
 @router.post("/services/{slug}/report", response_class=HTMLResponse)
 async def report_from_form(request: Request, slug: str) -> Response:
     """The report form without JavaScript: answer with a redirect back to the page."""
-    context: AppContext = request.app.state.context
-    service = context.catalog.by_slug.get(slug)
-    if service is None:
-        raise HTTPException(404, f"We do not track a service called {slug!r}.")
+    context = app_context(request)
+    service, _ = tracked_service(context, slug)
     if not same_origin(request.headers, public_url=context.settings.public_url):
         raise HTTPException(403, "This form must be sent from this site's own page.")
     desk: ReportDesk | None = getattr(request.app.state, "desk", None)

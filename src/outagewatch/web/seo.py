@@ -6,6 +6,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from outagewatch.context import AppContext
+from outagewatch.http.requests import app_context
 from outagewatch.storage.sql import SqlStore
 from outagewatch.web import sitemaps
 
@@ -30,11 +31,6 @@ PRIVATE_PATHS = (
 )
 
 
-def _context(request: Request) -> AppContext:
-    context: AppContext = request.app.state.context
-    return context
-
-
 def _public_url(context: AppContext) -> str:
     return context.settings.public_url.rstrip("/")
 
@@ -42,7 +38,7 @@ def _public_url(context: AppContext) -> str:
 @router.get("/robots.txt")
 def robots(request: Request) -> PlainTextResponse:
     lines = ["User-agent: *", *(f"Disallow: {path}" for path in PRIVATE_PATHS), "Allow: /", ""]
-    lines.append(f"Sitemap: {_public_url(_context(request))}/sitemap.xml")
+    lines.append(f"Sitemap: {_public_url(app_context(request))}/sitemap.xml")
     return PlainTextResponse("\n".join(lines) + "\n", headers={"Cache-Control": SITEMAP_CACHE})
 
 
@@ -54,14 +50,14 @@ def _files(context: AppContext) -> dict[str, list[sitemaps.Entry]]:
 
 @router.get("/sitemap.xml")
 def sitemap_index(request: Request) -> Response:
-    context = _context(request)
+    context = app_context(request)
     body = sitemaps.index(_public_url(context), _files(context))
     return Response(body, media_type="application/xml", headers={"Cache-Control": SITEMAP_CACHE})
 
 
 @router.get("/sitemaps/{name}.xml")
 def sitemap_file(request: Request, name: str) -> Response:
-    context = _context(request)
+    context = app_context(request)
     entries = _files(context).get(name)
     if entries is None:
         raise HTTPException(404, f"There is no sitemap called {name!r}.")

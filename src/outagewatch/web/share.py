@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from outagewatch.catalog.model import Service
 from outagewatch.context import AppContext
 from outagewatch.detection.status import status_label
+from outagewatch.http.requests import app_context, tracked_service
 from outagewatch.incidents import reading
 from outagewatch.reports.summary import summarise
 from outagewatch.storage.records import Incident
@@ -48,11 +49,6 @@ class PreviewCache:
     renders: int = 0  # how many images were drawn, for tests and benchmarks
 
 
-def _context(request: Request) -> AppContext:
-    context: AppContext = request.app.state.context
-    return context
-
-
 def _cache(request: Request) -> PreviewCache:
     cache = getattr(request.app.state, "previews", None)
     if cache is None:
@@ -72,7 +68,7 @@ async def _image(
     request: Request, key: str, state: tuple[object, ...], draw: Card | None = None
 ) -> _Image:
     """The cached image for `state`, drawn (once, whoever asks at the same time) if needed."""
-    cache, now = _cache(request), _context(request).clock.now()
+    cache, now = _cache(request), app_context(request).clock.now()
     lock = cache.rendering.setdefault(key, asyncio.Lock())
     async with lock:
         image = cache.images.get(key)
@@ -88,7 +84,7 @@ async def _image(
 
 def _fresh(request: Request, key: str, hour: datetime) -> _Image | None:
     image = _cache(request).images.get(key)
-    now = _context(request).clock.now()
+    now = app_context(request).clock.now()
     if image is None or image.state[-1] != hour:
         return None
     if now - image.checked_at < STATUS_CHECK:
@@ -101,10 +97,8 @@ def _fresh(request: Request, key: str, hour: datetime) -> _Image | None:
 
 @router.get("/services/{slug}/preview.png")
 async def service_preview(request: Request, slug: str) -> Response:
-    context = _context(request)
-    service = context.catalog.by_slug.get(slug)
-    if service is None or service.id is None:
-        raise HTTPException(404, f"We do not track a service called {slug!r}.")
+    context = app_context(request)
+    service, _ = tracked_service(context, slug)
     now = context.clock.now()
     hour = now.replace(minute=0, second=0, microsecond=0)
     key = f"service:{slug}"
@@ -139,7 +133,7 @@ async def _service_card(context: AppContext, service: Service) -> Card:
 
 @router.get("/incidents/{incident_id}/preview.png")
 async def incident_preview(request: Request, incident_id: int) -> Response:
-    context = _context(request)
+    context = app_context(request)
     now = context.clock.now()
     incident = await asyncio.to_thread(reading.incident, context.store, incident_id, now=now)
     service = context.catalog.by_id.get(incident.service_id) if incident else None

@@ -5,18 +5,19 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from outagewatch.catalog.categories import CATEGORY_BY_SLUG
 from outagewatch.catalog.model import Service
 from outagewatch.context import AppContext
+from outagewatch.http.requests import app_context, tracked_service
+from outagewatch.http.security import SESSION_COOKIE
 from outagewatch.reports.recent import PLATFORM_LABELS
 from outagewatch.reports.voices import publishable
 from outagewatch.storage.records import Account
 from outagewatch.web.fragments import fragment_cache
 from outagewatch.web.rendering import render_page
-from outagewatch.web.security import SESSION_COOKIE
 
 router = APIRouter(include_in_schema=False)
 
@@ -51,10 +52,8 @@ def voice_values(
 @router.get("/services/{slug}/comments", response_class=HTMLResponse)
 def service_voices(request: Request, slug: str) -> HTMLResponse:
     """The comments section alone: an open service page fetches it as reports come in."""
-    context: AppContext = request.app.state.context
-    service = context.catalog.by_slug.get(slug)
-    if service is None:
-        raise HTTPException(404, f"We do not track a service called {slug!r}.")
+    context = app_context(request)
+    service, _ = tracked_service(context, slug)
     now = context.clock.now()
 
     def render() -> HTMLResponse:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ElementTree
 
-from outagewatch.web.badge import STATUS_COLOURS, render_badge, text_width
+from outagewatch.status.badge import STATUS_COLOURS, render_badge, text_width
 
 SVG = "{http://www.w3.org/2000/svg}"
 
