@@ -26,6 +26,7 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy src tests
+	$(BIN)/lint-imports
 	$(BIN)/outagewatch catalog validate
 	$(BIN)/bandit -q -r src -c pyproject.toml
 	$(BIN)/pip-audit --skip-editable --progress-spinner off $(AUDIT_FLAGS)

@@ -28,6 +28,8 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 import httpx
@@ -122,13 +124,31 @@ class Reporter:
 def measure(server: ServerProcess, reporter: Reporter, *, viewers: int, clients: int,
             changes: int) -> Phase:  # fmt: skip
     phase = Phase(viewers)
+    pipes, processes = open_streams(server, phase, clients=clients)
+    time.sleep(SETTLE_SECONDS)
+    cpu_before = procstat.cpu_seconds(server.process.pid)
+    moments = make_changes(reporter, pipes, changes=changes)
+    phase.server_cpu_seconds = procstat.cpu_seconds(server.process.pid) - cpu_before
+    phase.server_mb = procstat.memory_mb(server.process.pid)
+    arrivals = collect_arrivals(phase, pipes, counts=list(moments))
+    for process in processes:
+        process.join(timeout=30)
+    phase.changes = [Change(*moments[count], arrivals[count]) for count in moments]
+    return phase
+
+
+def open_streams(
+    server: ServerProcess, phase: Phase, *, clients: int
+) -> tuple[list[Connection], list[BaseProcess]]:
+    """Start the client processes and wait until each holds its share of the streams."""
     host, port = server.url.removeprefix("http://").split(":")
     path = f"/api/v1/services/{SERVICE}/events"
     context = multiprocessing.get_context("spawn")  # no inherited sockets or threads
-    pipes, processes = [], []
+    pipes: list[Connection] = []
+    processes: list[BaseProcess] = []
     started = time.monotonic()
     for number in range(clients):
-        share = viewers // clients + (number < viewers % clients)
+        share = phase.viewers // clients + (number < phase.viewers % clients)
         parent, child = context.Pipe()
         process = context.Process(
             target=sse_viewers.run, args=(host, int(port), path, share, child), daemon=True
@@ -145,8 +165,14 @@ def measure(server: ServerProcess, reporter: Reporter, *, viewers: int, clients:
     phase.open_seconds = time.monotonic() - started
     if phase.held == 0:
         raise RuntimeError(f"no stream opened ({phase.failed} failed): is the server up?")
-    time.sleep(SETTLE_SECONDS)
-    cpu_before = procstat.cpu_seconds(server.process.pid)
+    return pipes, processes
+
+
+def make_changes(
+    reporter: Reporter, pipes: list[Connection], *, changes: int
+) -> dict[int, tuple[float, float]]:
+    """One counted report at a time, each awaited by every client: (sent, acknowledged) by
+    the reports_this_hour it produced."""
     moments: dict[int, tuple[float, float]] = {}
     for _ in range(changes):
         count, sent, acknowledged = reporter.report()
@@ -156,19 +182,21 @@ def measure(server: ServerProcess, reporter: Reporter, *, viewers: int, clients:
         for pipe in pipes:
             pipe.recv()
         time.sleep(PAUSE_SECONDS)
-    phase.server_cpu_seconds = procstat.cpu_seconds(server.process.pid) - cpu_before
-    phase.server_mb = procstat.memory_mb(server.process.pid)
-    arrivals: dict[int, list[float]] = {count: [] for count in moments}
+    return moments
+
+
+def collect_arrivals(
+    phase: Phase, pipes: list[Connection], *, counts: list[int]
+) -> dict[int, list[float]]:
+    """Close the streams; every viewer's arrival times, by the count each change produced."""
+    arrivals: dict[int, list[float]] = {count: [] for count in counts}
     for pipe in pipes:
         pipe.send(("finish",))
         _, received, dropped = pipe.recv()
         phase.dropped += dropped
-        for count in moments:
+        for count in counts:
             arrivals[count] += received.get(count, [])
-    for process in processes:
-        process.join(timeout=30)
-    phase.changes = [Change(*moments[count], arrivals[count]) for count in moments]
-    return phase
+    return arrivals
 
 
 def describe(name: str, phase: Phase) -> str:
