@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
-import time
 from dataclasses import asdict
 from enum import StrEnum
-from typing import IO, Annotated
+from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -26,7 +24,11 @@ from outagewatch.operations import multiprocess as metrics_folder
 from outagewatch.storage import migrate as migrations
 from outagewatch.storage.sql import SqlStore, make_engine
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from outagewatch.incidents.monitor import StatusChange
+
 app = typer.Typer(help="OutageWatch: crowd-sourced outage tracking.", no_args_is_help=True)
 catalog_app = typer.Typer(help="The catalog of services.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
@@ -195,66 +197,30 @@ def worker(
     ] = None,
 ) -> None:
     """Run detection ticks and gather signals (official status pages, probes) for
-    deployments whose web processes set RUN_DETECTION=false. Several may run: one leads."""
+    deployments whose web processes set RUN_DETECTION=false. Several may run: one leads.
+    With REDIS_URL set, the statuses it decides reach the web nodes' live pages at once."""
     import asyncio
 
-    from outagewatch.incidents.leader import LeaderFlag, leadership_for, try_to_lead
-    from outagewatch.incidents.monitor import Monitor
-    from outagewatch.operations import retention
-    from outagewatch.operations.ticks import TickRecord
-    from outagewatch.signals.gathering import gather_forever
+    from outagewatch.worker import standalone
 
     settings = _running_settings()
     store = _prepare_store(settings)
-    monitor = Monitor(store)
-    leadership = leadership_for(store.engine, settings.data_dir)
-    catalog = catalog_service.CatalogFollower(store)
-    clock = SystemClock()
-    leader = LeaderFlag()
-    ticks = TickRecord()
     _serve_metrics(metrics_port)
     console.print(f"detection every {interval:g} s")
 
-    async def detect() -> None:
-        while True:
-            leader.held = await asyncio.to_thread(try_to_lead, leadership)
-            if leader.held:
-                try:
-                    await asyncio.to_thread(catalog.refresh)  # operators' edits, from any node
-                    started = time.perf_counter()
-                    changes = await asyncio.to_thread(monitor.tick, catalog.index, now=clock.now())
-                    ticks.completed(now=clock.now(), duration_seconds=time.perf_counter() - started)
-                except Exception as error:  # the database away, or a bug: the next tick retries
-                    ticks.failed(error)
-                    log.exception("detection tick failed; retrying")
-                    changes = []
-                for change in changes:
-                    console.print(f"{change.service_id}: {change.before} -> {change.after}")
-            await asyncio.sleep(interval)
+    def print_changes(changes: Sequence[StatusChange]) -> None:
+        for change in changes:
+            console.print(f"{change.service_id}: {change.before} -> {change.after}")
 
-    async def both() -> None:
-        await asyncio.gather(
-            detect(),
-            gather_forever(
-                store,
-                settings,
-                catalog=lambda: catalog.index,
-                now=clock.now,
-                leading=lambda: leader.held,
-            ),
-            retention.keep_forever(
-                store,
-                retention.Retention.of(settings),
-                service_ids=lambda: sorted(catalog.index.by_id),
-                now=clock.now,
-                leading=lambda: leader.held,
-            ),
+    asyncio.run(
+        standalone.run_detection(
+            settings,
+            store,
+            clock=SystemClock(),
+            interval_seconds=interval,
+            on_changes=print_changes,
         )
-
-    try:
-        asyncio.run(both())
-    finally:
-        leadership.release()
+    )
 
 
 @app.command()
@@ -268,19 +234,16 @@ def deliver(
     any number may run side by side: each message is claimed by one)."""
     import asyncio
 
-    from outagewatch.notify.accounts import Accounts
-    from outagewatch.notify.deliverer import deliver_forever
-    from outagewatch.notify.wiring import build_deliverer
+    from outagewatch.worker import standalone
 
     settings = _running_settings()
     store = _prepare_store(settings)
     clock = SystemClock()
-    accounts = Accounts(store, secret=settings.resolved_secret(), public_url=settings.public_url)
-    deliverer = build_deliverer(settings, store, catalog_service.read_index(store), accounts, clock)
+    deliverer = standalone.deliverer_for(settings, store, clock=clock)
     where = settings.smtp_host or settings.maildir_path()
     _serve_metrics(metrics_port)
     console.print(f"delivering every {interval:g} s as {deliverer.worker}; e-mail to {where}")
-    asyncio.run(deliver_forever(deliverer, clock.now, interval_seconds=interval))
+    asyncio.run(standalone.run_delivery(deliverer, clock=clock, interval_seconds=interval))
 
 
 def _serve_metrics(port: int | None) -> None:

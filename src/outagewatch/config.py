@@ -26,6 +26,11 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; empty means an embedded SQLite file in data_dir",
     )
     redis_url: str | None = None
+    redis_live_channel: str = Field(
+        default="ow:live",
+        description="Redis channel of live updates: one site's nodes share it, another "
+        "site on the same Redis picks its own",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     site_name: str = "OutageWatch"

@@ -1,10 +1,11 @@
 """Live updates inside one process: open pages subscribe, changes are published to them.
 
-Two sources feed the hub: this process's report writer, the moment a batch commits, and a
-refresher that reads storage four times a second, which also carries what other processes (or
-hosts) wrote. Every event carries a service's full current figures, so a subscriber keeps
-only the newest per service: one that falls behind skips to the present, holds nobody up,
-and loses nothing.
+What feeds the hub: this process's report writer the moment a batch commits, the detection
+tick the moment it commits (live_publish.py), other nodes' commits through Redis
+(live_relay.py), and, only while Redis is away or not configured, a refresher that reads
+storage four times a second (live_refresh.py). Every event carries a service's full current
+figures, so a subscriber keeps only the newest per service: one that falls behind skips to
+the present, holds nobody up, and loses nothing.
 
 Ten thousand viewers of one service wake for each change, so a subscription is kept lean: a
 dict and a future, no queue and no timer of its own (keep-alives come from one hub-wide
@@ -14,13 +15,13 @@ beat, `LiveHub.beat`).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from outagewatch.catalog.model import Service
-from outagewatch.storage.protocol import Store
-from outagewatch.storage.records import RecentCounts
+from outagewatch.storage.records import RecentCounts, ServiceStatus
 
 KEEPALIVE_SECONDS = 15.0  # a comment line now and then keeps proxies from closing streams
 
@@ -192,8 +193,20 @@ def updates_from_counts(
     ]
 
 
+class FigureReads(Protocol):
+    """What reading a service's live figures asks of storage."""
+
+    def statuses(self) -> dict[int, ServiceStatus]: ...
+
+    def recent_counts(
+        self, service_ids: Sequence[int], *, now: datetime
+    ) -> dict[int, RecentCounts]: ...
+
+    def timeline_marks(self, service_ids: Sequence[int]) -> dict[int, int]: ...
+
+
 def read_updates(
-    store: Store, services: dict[int, Service], *, watched: set[int], now: datetime
+    store: FigureReads, services: Mapping[int, Service], *, watched: set[int], now: datetime
 ) -> list[ServiceUpdate]:
     """Current figures of the watched services plus any service whose status is not ok."""
     statuses = {service_id: status.status for service_id, status in store.statuses().items()}

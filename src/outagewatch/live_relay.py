@@ -1,11 +1,13 @@
 """Cross-node live updates through Redis publish/subscribe.
 
-Each node publishes the figures of the reports it just committed; every node's listener
-hands what the others published to its own hub, so a viewer on node B sees a report taken
-by node A at once, without waiting for B's next read of the database. Redis is a
-shortcut, not a dependency: while it is unreachable the listener retries with backoff,
-`healthy` turns false, and the app falls back to reading the database four times a second;
-when Redis is back, so are instant updates.
+Two kinds of message: each node publishes the counts of the reports it just committed, and
+the node that runs detection publishes the statuses (with counts and timeline marks) the
+moment its tick commits. Every node's listener hands what the others published to its own
+hub, so a viewer on node B sees a report taken by node A, or a status decided by a worker
+elsewhere, at once and without B reading the database. Redis is a shortcut, not a
+dependency: while it is unreachable the listener retries with backoff, `healthy` turns
+false, and the node falls back to reading the database four times a second
+(live_refresh.py); when Redis is back, so are instant updates.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from outagewatch.live import LiveHub, ServiceUpdate
 log = logging.getLogger(__name__)
 
 CHANNEL = "ow:live"
+COUNTS = "counts"  # an intake's figures: its idea of the status may be stale
+TICK = "tick"  # the detection tick's figures: the status and timeline are the truth
 FIRST_RETRY_SECONDS = 0.5
 LONGEST_RETRY_SECONDS = 10.0
 
@@ -34,6 +38,9 @@ LONGEST_RETRY_SECONDS = 10.0
 class Envelope(msgspec.Struct, frozen=True):
     node: str
     updates: list[dict[str, object]]
+    # With a default, so nodes of the previous release still read the newer messages (an
+    # unknown field is ignored) and these read theirs during a rolling upgrade.
+    kind: str = COUNTS
 
 
 _encode = msgspec.json.Encoder().encode
@@ -62,6 +69,11 @@ class RedisRelay:
         self.longest_retry_seconds = longest_retry_seconds
         self._healthy = False
         self._listened = False  # the last attempt subscribed before it failed
+        # How many times it has subscribed, and how many tick messages it has handed on: a
+        # node reads storage once after each new subscription, and discards a read that a
+        # tick message overtook (live_refresh.py).
+        self.subscriptions = 0
+        self.tick_messages = 0
         self._health_changed = asyncio.Event()
 
     @property
@@ -80,21 +92,23 @@ class RedisRelay:
             self._health_changed.clear()
             await self._health_changed.wait()
 
-    async def publish(self, updates: Iterable[ServiceUpdate]) -> None:
-        """Tell the other nodes; a Redis failure only costs them a fraction of a second."""
+    async def publish(self, updates: Iterable[ServiceUpdate], *, kind: str = COUNTS) -> bool:
+        """Tell the other nodes; False if Redis could not be reached (they read the
+        database while they cannot reach it either, or catch up when it is back)."""
         payload = [asdict(update) for update in updates]
         if not payload:
-            return
-        message = _encode(Envelope(self.node, payload))
+            return True
+        message = _encode(Envelope(self.node, payload, kind))
         for attempt in (1, 2):
             try:
                 await self.client.publish(self.channel, message)
-                return
+                return True
             except (RedisError, OSError) as error:
                 # The first failure after Redis comes back is often a pooled connection that
                 # died meanwhile; a second try gets a fresh one.
                 if attempt == 2:
                     log.debug("live relay: publish failed (%s); nodes read the database", error)
+        return False
 
     async def listen_forever(self) -> None:
         """Subscribe, hand others' updates to the hub; on any failure, back off and retry."""
@@ -121,6 +135,7 @@ class RedisRelay:
         try:
             await pubsub.subscribe(self.channel)
             self._listened = True
+            self.subscriptions += 1
             self._set_healthy(True)
             log.info("live relay: listening on %s", self.channel)
             while True:
@@ -144,6 +159,10 @@ class RedisRelay:
             updates = [_to_update(update, ServiceUpdate) for update in envelope.updates]
         except (msgspec.DecodeError, msgspec.ValidationError) as error:
             log.warning("live relay: ignoring a malformed message (%s)", error)
+            return
+        if envelope.kind == TICK:
+            self.tick_messages += 1
+            self.hub.publish(updates)
             return
         # Another node sends fresh counts; the status and timeline it knows may be older than
         # ours (it may have no viewer of that service), so ours are kept.

@@ -13,12 +13,11 @@ claimed but could not send meanwhile it tries again itself while its lease lasts
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 import os
 import socket
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -223,23 +222,3 @@ class Deliverer:
             if not record():
                 # Our lease ran out and another deliverer took the message: it decides.
                 log.warning("message %s was taken over by another deliverer", item.key)
-
-
-async def deliver_forever(
-    deliverer: Deliverer,
-    now: Callable[[], datetime],
-    *,
-    interval_seconds: float,
-    wake: Callable[[], Awaitable[None]] | None = None,
-) -> None:
-    """Rounds every `interval_seconds`, or sooner when `wake` returns (new mail queued here)."""
-    while True:
-        try:
-            await deliverer.deliver_due(now=now())
-        except Exception:
-            log.exception("delivery round failed; retrying")
-        if wake is None:
-            await asyncio.sleep(interval_seconds)
-            continue
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wake(), timeout=interval_seconds)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from outagewatch.catalog.search import CatalogIndex
 from outagewatch.clock import Clock
 from outagewatch.config import Settings
@@ -54,18 +52,3 @@ def build_deliverer(
         "apprise": AppriseNotifier(allow_private=settings.allow_private_webhooks),
     }
     return Deliverer(store, notifiers, composer, worker=worker)
-
-
-class Wakeup:
-    """Lets any thread wake the event loop's deliverer (an asyncio.Event is loop-bound)."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
-        self._event = asyncio.Event()
-
-    def notify(self) -> None:
-        self._loop.call_soon_threadsafe(self._event.set)
-
-    async def wait(self) -> None:
-        await self._event.wait()
-        self._event.clear()

@@ -12,10 +12,9 @@ asked.
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections import Counter as Tally
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from prometheus_client import (
@@ -103,11 +102,10 @@ def deliveries(channels: Sequence[str], results: Sequence[str]) -> None:
         DELIVERIES.labels(channel=channel, result=result).inc(n)
 
 
-async def sample_forever(queue_depth: Callable[[], int], streams: Callable[[], int]) -> None:
-    while True:
-        INTAKE_QUEUE.set(queue_depth())
-        LIVE_STREAMS.set(streams())
-        await asyncio.sleep(SAMPLE_SECONDS)
+def sample(*, queue_depth: int, streams: int) -> None:
+    """This process's gauges, written every SAMPLE_SECONDS by its background steps."""
+    INTAKE_QUEUE.set(queue_depth)
+    LIVE_STREAMS.set(streams)
 
 
 class _Figures(Collector):

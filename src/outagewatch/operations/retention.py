@@ -1,6 +1,6 @@
 """A year of data, bounded: what is past its keeping is deleted in small steps by the node
 that leads detection, between report commits, and SQLite's log is checkpointed so it stays
-small under constant readers.
+small under constant readers (the step that runs them: worker/housekeeping.py).
 
 What is kept, by default: raw report rows 30 days (moderation looks back that far), the
 per-minute totals, breakdowns and mentions 14 days (detection reads the last hour and a
@@ -11,18 +11,13 @@ sent or failed messages 30 days. Incidents and their timelines are kept.
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from outagewatch.config import Settings
-from outagewatch.context import AppContext
-from outagewatch.storage.sql import SqlStore
-
-log = logging.getLogger(__name__)
 
 SERVICES_PER_STEP = 25  # one short transaction each: intake commits slip in between steps
 ROWS_PER_STEP = 5_000
@@ -98,46 +93,3 @@ async def prune_round(
         deleted += step
         if step < ROWS_PER_STEP:
             return deleted
-
-
-async def keep_forever(
-    store: Pruning,
-    retention: Retention,
-    *,
-    service_ids: Callable[[], Sequence[int]],
-    now: Callable[[], datetime],
-    leading: Callable[[], bool],
-) -> None:
-    """The leader prunes every PRUNE_EVERY; every process checkpoints SQLite's log each
-    minute (a checkpoint from any connection serves the whole file)."""
-    last_pruned: datetime | None = None
-    while True:
-        try:
-            moment = now()
-            if leading() and (last_pruned is None or moment - last_pruned >= PRUNE_EVERY):
-                deleted = await prune_round(store, retention, service_ids(), now=moment)
-                last_pruned = moment
-                log.info("old rows deleted", extra={"step": "retention", "deleted": deleted})
-            await asyncio.to_thread(
-                store.checkpoint_log, busy_milliseconds=CHECKPOINT_BUSY_MILLISECONDS
-            )
-        except Exception:
-            log.exception("retention step failed; retrying")
-        await asyncio.sleep(CHECKPOINT_EVERY_SECONDS)
-
-
-def start(context: AppContext, *, leading: Callable[[], bool]) -> asyncio.Task[None] | None:
-    """The keeper of a `serve` process (None for a store that keeps nothing of this kind)."""
-    store = context.store
-    if not isinstance(store, SqlStore):
-        return None
-    return asyncio.create_task(
-        keep_forever(
-            store,
-            Retention.of(context.settings),
-            service_ids=lambda: sorted(context.catalog.by_id),
-            now=context.clock.now,
-            leading=leading,
-        ),
-        name="retention",
-    )

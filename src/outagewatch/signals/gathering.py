@@ -1,4 +1,4 @@
-"""The signals loop: official status pages and website probes, run by the leader only.
+"""The signals step: official status pages and website probes, run by the leader only.
 
 Outbound requests are made once per installation, not once per web process: the process
 that holds detection's leadership gathers, the others skip their turn.
@@ -23,30 +23,50 @@ ROUND_SECONDS = 15.0
 PROBES_PER_ROUND = 100  # a fresh install has every site due at once: spread them out
 
 
-async def gather_forever(
-    store: Store,
-    settings: Settings,
-    *,
-    catalog: Callable[[], CatalogIndex],
-    now: Callable[[], datetime],
-    leading: Callable[[], bool],
-    round_seconds: float = ROUND_SECONDS,
-) -> None:
-    poller = OfficialPoller(store) if settings.poll_official_status else None
-    prober = Prober(store) if settings.probe_websites else None
-    if poller is None and prober is None:
-        return
-    synced = False
-    while True:
-        if leading():
-            try:
-                if poller is not None and not synced:
-                    await asyncio.to_thread(_sync_sources, store, catalog(), now())
-                    synced = True
-                await gather_once(store, catalog(), now(), poller=poller, prober=prober)
-            except Exception:
-                log.exception("gathering signals failed; retrying")
-        await asyncio.sleep(round_seconds)
+class Gathering:
+    """The signals step; None from `of` when the settings gather nothing."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        poller: OfficialPoller | None,
+        prober: Prober | None,
+        catalog: Callable[[], CatalogIndex],
+        leading: Callable[[], bool],
+    ) -> None:
+        self.store = store
+        self.poller = poller
+        self.prober = prober
+        self._catalog = catalog
+        self._leading = leading
+        self._synced = False  # the official sources follow the catalog once per process
+
+    @classmethod
+    def of(
+        cls,
+        store: Store,
+        settings: Settings,
+        *,
+        catalog: Callable[[], CatalogIndex],
+        leading: Callable[[], bool],
+    ) -> Gathering | None:
+        poller = OfficialPoller(store) if settings.poll_official_status else None
+        prober = Prober(store) if settings.probe_websites else None
+        if poller is None and prober is None:
+            return None
+        return cls(store, poller=poller, prober=prober, catalog=catalog, leading=leading)
+
+    async def step(self, now: datetime) -> bool:
+        """One round if this process leads; returns whether it gathered."""
+        if not self._leading():
+            return False
+        catalog = self._catalog()
+        if self.poller is not None and not self._synced:
+            await asyncio.to_thread(_sync_sources, self.store, catalog, now)
+            self._synced = True
+        await gather_once(self.store, catalog, now, poller=self.poller, prober=self.prober)
+        return True
 
 
 async def gather_once(

@@ -1,0 +1,155 @@
+"""The background steps of a web process (`outagewatch serve`), run beside its pages.
+
+Every process follows the catalog, keeps its live streams fed and alive, samples its
+metrics and checkpoints SQLite's log; with RUN_DELIVERY it delivers (claims are atomic, so
+every process may); with RUN_DETECTION it stands ready to lead, and the one that leads
+ticks, gathers signals, prunes old rows and, in demo mode, sends the simulated traffic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import numpy as np
+
+from outagewatch import demo
+from outagewatch.catalog.search import CatalogIndex
+from outagewatch.catalog.service import CatalogFollower
+from outagewatch.context import AppContext
+from outagewatch.incidents.leader import HostLeadership, LeaderFlag, Leadership, leadership_for
+from outagewatch.incidents.monitor import Monitor
+from outagewatch.live import KEEPALIVE_SECONDS, LiveHub
+from outagewatch.live_publish import LivePublisher
+from outagewatch.live_refresh import LIVE_REFRESH_SECONDS, LiveRefresher
+from outagewatch.live_relay import RedisRelay
+from outagewatch.notify.wiring import build_deliverer
+from outagewatch.operations import metrics
+from outagewatch.operations.metered import MeteredWriter
+from outagewatch.operations.retention import Retention
+from outagewatch.operations.ticks import TickRecord
+from outagewatch.signals import gathering
+from outagewatch.signals.gathering import Gathering
+from outagewatch.storage.sql import SqlStore
+from outagewatch.worker import demo_traffic, housekeeping, steps
+from outagewatch.worker.detection import LEAD_EVERY_SECONDS, Detection, release
+from outagewatch.worker.scheduler import Scheduler, Step
+
+
+@contextlib.asynccontextmanager
+async def running(
+    context: AppContext,
+    *,
+    hub: LiveHub,
+    relay: RedisRelay | None,
+    publisher: LivePublisher,
+    follower: CatalogFollower,
+    writer: MeteredWriter,
+    ticks: TickRecord,
+) -> AsyncIterator[Scheduler]:
+    """The process's scheduler, running until the block ends."""
+    settings = context.settings
+    leader = LeaderFlag()
+
+    def catalog_changed(index: CatalogIndex) -> None:
+        context.catalog = index
+
+    plan = [
+        Step(
+            "live-refresh",
+            LiveRefresher(context.store, hub, relay, catalog=lambda: context.catalog).step,
+            LIVE_REFRESH_SECONDS,
+        ),
+        Step("live-keepalive", steps.beating(hub), KEEPALIVE_SECONDS, KEEPALIVE_SECONDS),
+        Step(
+            "metrics",
+            steps.sampling(lambda: writer.queue_depth, lambda: hub.viewers),
+            metrics.SAMPLE_SECONDS,
+        ),
+        Step(
+            "catalog",
+            steps.following_catalog(follower, catalog_changed),
+            settings.catalog_refresh_seconds,
+            settings.catalog_refresh_seconds,
+        ),
+    ]
+    store = context.store
+    if isinstance(store, SqlStore):  # the store that keeps a year of rows and a log file
+        keeper = housekeeping.Housekeeping(
+            store,
+            Retention.of(settings),
+            service_ids=lambda: sorted(context.catalog.by_id),
+            leading=lambda: leader.held,
+        )
+        plan.append(Step("housekeeping", keeper.step, housekeeping.EVERY_SECONDS))
+    if settings.run_delivery:
+        deliverer = build_deliverer(
+            settings, store, context.catalog, context.accounts, context.clock
+        )
+        plan.append(
+            Step("delivery", steps.delivering(deliverer), settings.delivery_interval_seconds)
+        )
+    detection: Detection | None = None
+    if settings.run_detection:
+        detection = Detection(
+            monitor=Monitor(store),
+            figures=store,
+            leadership=_leadership(context),
+            leader=leader,
+            ticks=ticks,
+            catalog=lambda: context.catalog,
+            publisher=publisher,
+            on_changes=lambda changes: context.wake_delivery(),  # their messages were queued
+            on_lead=lambda: scheduler.wake("detection"),
+        )
+        plan += [
+            Step("lead", detection.lead, LEAD_EVERY_SECONDS),
+            Step("detection", detection.tick, settings.detection_interval_seconds),
+        ]
+        signals = Gathering.of(
+            store, settings, catalog=lambda: context.catalog, leading=lambda: leader.held
+        )
+        if signals is not None:
+            plan.append(Step("signals", signals.step, gathering.ROUND_SECONDS))
+        if settings.demo:
+            traffic = demo_traffic.DemoTraffic(
+                demo.LiveTraffic(list(context.catalog.by_id.values()), np.random.default_rng()),
+                submit=writer.submit,
+                truth=demo.truth_path(settings.data_dir),
+                leading=lambda: leader.held,
+            )
+            plan.append(Step("demo-traffic", traffic.send, demo_traffic.EVERY_SECONDS))
+    scheduler = Scheduler(plan, clock=context.clock)
+    if settings.run_delivery:
+        # Mail queued here (a sign-in link, the tick's alerts) goes out at once.
+        context.wake_delivery = lambda: scheduler.wake("delivery")
+    metrics.forget_dead_processes()
+    listener = (
+        asyncio.create_task(relay.listen_forever(), name="live-relay")
+        if relay is not None
+        else None
+    )
+    background = asyncio.create_task(scheduler.run_forever(), name="background-steps")
+    try:
+        yield scheduler
+    finally:
+        context.wake_delivery = _no_wakeup
+        for task in (background, listener):
+            if task is not None:
+                task.cancel()
+        await asyncio.gather(background, *([listener] if listener else []), return_exceptions=True)
+        if detection is not None:
+            await release(detection)
+
+
+def _no_wakeup() -> None:
+    return None
+
+
+def _leadership(context: AppContext) -> Leadership:
+    # Several hosts share PostgreSQL: lead by a database lock there, by a lock file otherwise.
+    store = context.store
+    if isinstance(store, SqlStore):
+        return leadership_for(store.engine, context.settings.data_dir)
+    return HostLeadership(context.settings.data_dir)
