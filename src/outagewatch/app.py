@@ -130,15 +130,9 @@ def build_site(
             max_pending=settings.max_pending_reports,
             on_committed=publisher.counts_committed,
         )
-        app.state.desk = MeteredDesk(
-            writer=writer,
-            limiter=limiter or _rate_limiter(settings, redis_client),
-            keys=ReporterKeys(settings.resolved_secret()),
-            countries=RegistryCountries(),
-            clock=context.clock,
-            trusted_proxies=TrustedProxies(settings.trusted_proxies.split(",")),
-        )
+        app.state.desk = _desk(context, writer, limiter or _rate_limiter(settings, redis_client))
         app.state.signin_limiter = _signin_limiter(redis_client)
+        app.state.relay = relay
         writer.start()
         try:
             async with embedded.running(
@@ -173,6 +167,7 @@ def build_site(
     app.state.context = context
     app.state.hub = hub
     app.state.desk = None
+    app.state.relay = None
     app.state.templates = make_templates(context)
     structured_data.install(
         app.state.templates.env, public_url=settings.public_url, site_name=settings.site_name
@@ -220,6 +215,18 @@ def _redis(settings: Settings, hub: LiveHub) -> tuple[redis.Redis | None, RedisR
         channel=settings.redis_live_channel,
     )
     return client, relay
+
+
+def _desk(context: AppContext, writer: MeteredWriter, limiter: RateLimiter) -> MeteredDesk:
+    """Where reports are checked, rate-limited and queued for the writer's group commit."""
+    return MeteredDesk(
+        writer=writer,
+        limiter=limiter,
+        keys=ReporterKeys(context.settings.resolved_secret()),
+        countries=RegistryCountries(),
+        clock=context.clock,
+        trusted_proxies=TrustedProxies(context.settings.trusted_proxies.split(",")),
+    )
 
 
 def _rate_limiter(settings: Settings, redis_client: redis.Redis | None) -> RateLimiter:

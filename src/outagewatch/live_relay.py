@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import secrets
 import socket
 from collections.abc import Iterable
 from dataclasses import asdict, replace
@@ -49,7 +50,9 @@ _to_update = msgspec.convert
 
 
 def node_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """Unique per relay, not per process: a process may hold two sites (tests do), and each
+    must hear the other."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 class RedisRelay:

@@ -1,7 +1,7 @@
-"""What this process's detection loop did last: read by /readyz and /metrics.
+"""What this process's detection step did last: read by /readyz and /metrics.
 
-Kept outside the monitor on purpose: the loop that calls the tick (app.py, cli.py) records
-it, so the tick itself stays a pure step that knows nothing about being watched.
+Kept outside the monitor on purpose: the step that calls the tick (worker/detection.py)
+records it, so the tick itself stays a pure step that knows nothing about being watched.
 """
 
 from __future__ import annotations
