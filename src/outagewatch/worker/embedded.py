@@ -51,11 +51,60 @@ async def running(
     """The process's scheduler, running until the block ends."""
     settings = context.settings
     leader = LeaderFlag()
+    plan = _every_process(context, hub=hub, relay=relay, follower=follower, writer=writer)
+    plan += _upkeep(context, leader)
+    detection: Detection | None = None
+    if settings.run_detection:
+        detection = Detection(
+            monitor=Monitor(context.store),
+            figures=context.store,
+            leadership=_leadership(context),
+            leader=leader,
+            ticks=ticks,
+            catalog=lambda: context.catalog,
+            publisher=publisher,
+            on_changes=lambda changes: context.wake_delivery(),  # their messages were queued
+            on_lead=lambda: scheduler.wake("detection"),
+        )
+        plan += _leader_steps(context, detection, writer)
+    scheduler = Scheduler(plan, clock=context.clock)
+    if settings.run_delivery:
+        # Mail queued here (a sign-in link, the tick's alerts) goes out at once.
+        context.wake_delivery = lambda: scheduler.wake("delivery")
+    metrics.forget_dead_processes()
+    listener = (
+        asyncio.create_task(relay.listen_forever(), name="live-relay")
+        if relay is not None
+        else None
+    )
+    background = asyncio.create_task(scheduler.run_forever(), name="background-steps")
+    try:
+        yield scheduler
+    finally:
+        context.wake_delivery = _no_wakeup
+        tasks = [task for task in (background, listener) if task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if detection is not None:
+            await release(detection)
+
+
+def _every_process(
+    context: AppContext,
+    *,
+    hub: LiveHub,
+    relay: RedisRelay | None,
+    follower: CatalogFollower,
+    writer: MeteredWriter,
+) -> list[Step]:
+    """The live streams, the metrics and the catalog: what every web process keeps."""
+    settings = context.settings
 
     def catalog_changed(index: CatalogIndex) -> None:
         context.catalog = index
 
-    plan = [
+    return [
         Step(
             "live-refresh",
             LiveRefresher(context.store, hub, relay, catalog=lambda: context.catalog).step,
@@ -74,8 +123,13 @@ async def running(
             settings.catalog_refresh_seconds,
         ),
     ]
-    store = context.store
-    if isinstance(store, SqlStore):  # the store that keeps a year of rows and a log file
+
+
+def _upkeep(context: AppContext, leader: LeaderFlag) -> list[Step]:
+    """Housekeeping (the SQL store keeps a year of rows and a log file) and delivery."""
+    settings, store = context.settings, context.store
+    plan = []
+    if isinstance(store, SqlStore):
         keeper = housekeeping.Housekeeping(
             store,
             Retention.of(settings),
@@ -90,57 +144,32 @@ async def running(
         plan.append(
             Step("delivery", steps.delivering(deliverer), settings.delivery_interval_seconds)
         )
-    detection: Detection | None = None
-    if settings.run_detection:
-        detection = Detection(
-            monitor=Monitor(store),
-            figures=store,
-            leadership=_leadership(context),
-            leader=leader,
-            ticks=ticks,
-            catalog=lambda: context.catalog,
-            publisher=publisher,
-            on_changes=lambda changes: context.wake_delivery(),  # their messages were queued
-            on_lead=lambda: scheduler.wake("detection"),
-        )
-        plan += [
-            Step("lead", detection.lead, LEAD_EVERY_SECONDS),
-            Step("detection", detection.tick, settings.detection_interval_seconds),
-        ]
-        signals = Gathering.of(
-            store, settings, catalog=lambda: context.catalog, leading=lambda: leader.held
-        )
-        if signals is not None:
-            plan.append(Step("signals", signals.step, gathering.ROUND_SECONDS))
-        if settings.demo:
-            traffic = demo_traffic.DemoTraffic(
-                demo.LiveTraffic(list(context.catalog.by_id.values()), np.random.default_rng()),
-                submit=writer.submit,
-                truth=demo.truth_path(settings.data_dir),
-                leading=lambda: leader.held,
-            )
-            plan.append(Step("demo-traffic", traffic.send, demo_traffic.EVERY_SECONDS))
-    scheduler = Scheduler(plan, clock=context.clock)
-    if settings.run_delivery:
-        # Mail queued here (a sign-in link, the tick's alerts) goes out at once.
-        context.wake_delivery = lambda: scheduler.wake("delivery")
-    metrics.forget_dead_processes()
-    listener = (
-        asyncio.create_task(relay.listen_forever(), name="live-relay")
-        if relay is not None
-        else None
+    return plan
+
+
+def _leader_steps(context: AppContext, detection: Detection, writer: MeteredWriter) -> list[Step]:
+    """Leading, the tick, and what only the leader does: signals and demo traffic."""
+    settings = context.settings
+    leading = detection.leader
+
+    plan = [
+        Step("lead", detection.lead, LEAD_EVERY_SECONDS),
+        Step("detection", detection.tick, settings.detection_interval_seconds),
+    ]
+    signals = Gathering.of(
+        context.store, settings, catalog=lambda: context.catalog, leading=lambda: leading.held
     )
-    background = asyncio.create_task(scheduler.run_forever(), name="background-steps")
-    try:
-        yield scheduler
-    finally:
-        context.wake_delivery = _no_wakeup
-        for task in (background, listener):
-            if task is not None:
-                task.cancel()
-        await asyncio.gather(background, *([listener] if listener else []), return_exceptions=True)
-        if detection is not None:
-            await release(detection)
+    if signals is not None:
+        plan.append(Step("signals", signals.step, gathering.ROUND_SECONDS))
+    if settings.demo:
+        traffic = demo_traffic.DemoTraffic(
+            demo.LiveTraffic(list(context.catalog.by_id.values()), np.random.default_rng()),
+            submit=writer.submit,
+            truth=demo.truth_path(settings.data_dir),
+            leading=lambda: leading.held,
+        )
+        plan.append(Step("demo-traffic", traffic.send, demo_traffic.EVERY_SECONDS))
+    return plan
 
 
 def _no_wakeup() -> None:
