@@ -189,13 +189,6 @@ def build_site(
     app.include_router(admin_pages.router)
     app.mount("/static", StaticAssets(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders)
-    # Outermost of our middleware, so a report meets as little code as possible on its way.
-    app.add_middleware(
-        ReportIntake,
-        desk=lambda: app.state.desk,
-        catalog=lambda: context.catalog,
-        public_url=settings.public_url,
-    )
     openapi.install(app)
     errors.install(app)
     return app

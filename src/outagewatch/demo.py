@@ -19,8 +19,8 @@ import numpy as np
 from outagewatch import simulation
 from outagewatch.catalog.categories import CATEGORY_BY_SLUG
 from outagewatch.catalog.model import Service
-from outagewatch.reports.writer import Candidate
 from outagewatch.storage.protocol import Store
+from outagewatch.storage.records import NewReport
 
 MINUTES_PER_HOUR = 60
 PER_MINUTE_TAIL = timedelta(hours=2)  # the detector's windows need minutes; older is hourly
@@ -141,7 +141,7 @@ class LiveTraffic:
         self.outages: list[tuple[int, datetime, datetime, float]] = []
         self.next_outage: datetime | None = None
 
-    def candidates(self, now: datetime) -> tuple[list[Candidate], InjectedOutage | None]:
+    def candidates(self, now: datetime) -> tuple[list[NewReport], InjectedOutage | None]:
         injected = self._maybe_inject(now)
         shape = simulation.rhythm(now, 1)[0]
         rates = self.usual_per_hour * shape / 3600
@@ -157,7 +157,7 @@ class LiveTraffic:
             countries, country_shares = _countries(service)
             for _ in range(int(counts[row])):
                 batch.append(
-                    Candidate(
+                    NewReport(
                         service_id=service.id,
                         received_at=now,
                         problem=problems[int(self.rng.integers(min(4, len(problems))))].slug,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
@@ -13,6 +15,7 @@ from outagewatch.catalog.model import Service
 from outagewatch.reports import intake
 from outagewatch.reports.intake import IntakeError
 from outagewatch.reports.platforms import PLATFORMS
+from outagewatch.storage.records import NewReport
 
 CHAT = Service(
     slug="chat",
@@ -22,30 +25,60 @@ CHAT = Service(
     description="Chat.",
     popularity=3,
     icon="chat.svg",
+    id=7,
+)
+# Where and when the reports below came from; no platform or country known from the request.
+ARRIVAL = intake.Arrival(
+    received_at=datetime(2026, 12, 6, 9, 0, tzinfo=UTC),
+    reporter_key="reporter-1",
+    network_key="network-1",
+    platform=None,
+    country=None,
 )
 PROBLEMS = [problem.slug for problem in CATEGORY_BY_SLUG["messaging"].problems]
 
 
-def _accept(body: object) -> intake.ValidReport:
-    return intake.validate(intake.parse_body(json.dumps(body).encode()), CHAT)
+def _accept(body: object, arrival: intake.Arrival = ARRIVAL) -> NewReport:
+    return intake.validate(intake.parse_body(json.dumps(body).encode()), CHAT, arrival)
 
 
 def _refusal(body: bytes) -> IntakeError:
     with pytest.raises(IntakeError) as caught:
-        intake.validate(intake.parse_body(body), CHAT)
+        intake.validate(intake.parse_body(body), CHAT, ARRIVAL)
     return caught.value
 
 
 def test_a_problem_alone_is_a_report() -> None:
     report = _accept({"problem": "messages"})
 
-    assert report == intake.ValidReport("messages", None, None, None)
+    assert report == NewReport(
+        service_id=7,
+        received_at=ARRIVAL.received_at,
+        problem="messages",
+        reporter_key="reporter-1",
+        network_key="network-1",
+    )
 
 
 def test_every_field_is_kept_and_the_country_upper_cased() -> None:
     report = _accept({"problem": "calls", "platform": "ios", "country": "gb", "comment": " hi "})
 
-    assert report == intake.ValidReport("calls", "ios", "GB", "hi")
+    assert (report.problem, report.platform, report.country, report.comment) == (
+        "calls",
+        "ios",
+        "GB",
+        "hi",
+    )
+
+
+def test_the_reports_own_platform_and_country_win_over_what_its_arrival_says() -> None:
+    arrival = replace(ARRIVAL, platform="android", country="FR")
+
+    named = _accept({"problem": "calls", "platform": "ios", "country": "gb"}, arrival)
+    unnamed = _accept({"problem": "calls"}, arrival)
+
+    assert (named.platform, named.country) == ("ios", "GB")
+    assert (unnamed.platform, unnamed.country) == ("android", "FR")
 
 
 def test_control_characters_in_comments_become_spaces() -> None:
@@ -79,7 +112,7 @@ def test_bad_bodies_get_a_clear_error(body: bytes, status: int, words: str) -> N
 @given(st.binary(max_size=5000))
 def test_any_bytes_are_accepted_or_refused_with_a_client_error(body: bytes) -> None:
     try:
-        intake.validate(intake.parse_body(body), CHAT)
+        intake.validate(intake.parse_body(body), CHAT, ARRIVAL)
     except IntakeError as error:
         assert error.status in (400, 413, 422)
         assert error.message

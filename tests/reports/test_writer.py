@@ -11,7 +11,8 @@ import pytest
 
 from outagewatch.clock import FixedClock
 from outagewatch.reports.brigade import NETWORK_FLOOR
-from outagewatch.reports.writer import Candidate, GroupCommitWriter, WriterUnavailableError
+from outagewatch.reports.writer import GroupCommitWriter, WriterUnavailableError
+from outagewatch.storage.records import NewReport
 from outagewatch.storage.sql import SqlStore
 from tests.conftest import NOW
 from tests.helpers import service_id
@@ -28,8 +29,8 @@ def _writer(store: SqlStore, clock: FixedClock, **options: object) -> GroupCommi
     return GroupCommitWriter(store, clock=clock, window=WINDOW, **options)  # type: ignore[arg-type]
 
 
-def _candidate(store: SqlStore, reporter: str = "alice", network: str = "net-a") -> Candidate:
-    return Candidate(
+def _report(store: SqlStore, reporter: str = "alice", network: str = "net-a") -> NewReport:
+    return NewReport(
         service_id=_tiktok_id(store),
         received_at=NOW,
         problem="login",
@@ -47,7 +48,7 @@ def test_a_batch_is_stored_and_answered_with_fresh_counts(
     writer = _writer(loaded_store, clock)
 
     acks = writer.commit_batch(
-        [_candidate(loaded_store, "alice"), _candidate(loaded_store, "bob", "net-b")]
+        [_report(loaded_store, "alice"), _report(loaded_store, "bob", "net-b")]
     )
 
     assert [ack.counted for ack in acks] == [True, True]
@@ -60,12 +61,12 @@ def test_a_second_report_within_the_window_is_kept_but_not_counted(
     loaded_store: SqlStore, clock: FixedClock
 ) -> None:
     writer = _writer(loaded_store, clock)
-    writer.commit_batch([_candidate(loaded_store)])
+    writer.commit_batch([_report(loaded_store)])
 
     clock.advance(timedelta(minutes=29))
-    again = writer.commit_batch([replace(_candidate(loaded_store), received_at=clock.now())])
+    again = writer.commit_batch([replace(_report(loaded_store), received_at=clock.now())])
     clock.advance(timedelta(minutes=1))
-    later = writer.commit_batch([replace(_candidate(loaded_store), received_at=clock.now())])
+    later = writer.commit_batch([replace(_report(loaded_store), received_at=clock.now())])
 
     assert (again[0].counted, again[0].uncounted_reason) == (False, "duplicate")
     assert later[0].counted
@@ -73,7 +74,7 @@ def test_a_second_report_within_the_window_is_kept_but_not_counted(
 
 
 def test_duplicates_inside_one_batch_count_once(loaded_store: SqlStore, clock: FixedClock) -> None:
-    acks = _writer(loaded_store, clock).commit_batch([_candidate(loaded_store)] * 3)
+    acks = _writer(loaded_store, clock).commit_batch([_report(loaded_store)] * 3)
 
     assert [ack.counted for ack in acks] == [True, False, False]
     assert acks[0].counts.reports_this_hour == 1
@@ -82,7 +83,7 @@ def test_duplicates_inside_one_batch_count_once(loaded_store: SqlStore, clock: F
 def test_one_network_flooding_a_quiet_minute_counts_its_log_up_to_the_floor(
     loaded_store: SqlStore, clock: FixedClock
 ) -> None:
-    flood = [_candidate(loaded_store, f"bot-{index}", "one-office") for index in range(50)]
+    flood = [_report(loaded_store, f"bot-{index}", "one-office") for index in range(50)]
 
     acks = _writer(loaded_store, clock).commit_batch(flood)
 
@@ -95,10 +96,10 @@ def test_one_network_flooding_a_quiet_minute_counts_its_log_up_to_the_floor(
 
 
 def test_a_failed_commit_stores_nothing(loaded_store: SqlStore, clock: FixedClock) -> None:
-    broken = replace(_candidate(loaded_store, "bob"), service_id=999_999)  # no such service
+    broken = replace(_report(loaded_store, "bob"), service_id=999_999)  # no such service
 
     with pytest.raises(Exception):  # noqa: B017 - whatever the engine raises
-        _writer(loaded_store, clock).commit_batch([_candidate(loaded_store), broken])
+        _writer(loaded_store, clock).commit_batch([_report(loaded_store), broken])
 
     assert loaded_store.count_reports() == 0
 
@@ -112,7 +113,7 @@ def test_concurrent_submissions_are_all_acknowledged_after_commit(
         writer = _writer(loaded_store, clock, on_committed=committed.append)
         writer.start()
         acks = await asyncio.gather(
-            *(writer.submit(_candidate(loaded_store, f"r{i}", f"n{i}")) for i in range(200))
+            *(writer.submit(_report(loaded_store, f"r{i}", f"n{i}")) for i in range(200))
         )
         await writer.stop()
         return [ack.counted for ack in acks]
@@ -129,7 +130,7 @@ def test_a_full_queue_refuses_with_retry_advice(loaded_store: SqlStore, clock: F
         writer = _writer(loaded_store, clock, max_pending=5)
         writer.start()
         results = await asyncio.gather(
-            *(writer.submit(_candidate(loaded_store, f"r{i}", f"n{i}")) for i in range(20)),
+            *(writer.submit(_report(loaded_store, f"r{i}", f"n{i}")) for i in range(20)),
             return_exceptions=True,
         )
         await writer.stop()
@@ -145,7 +146,7 @@ def test_a_full_queue_refuses_with_retry_advice(loaded_store: SqlStore, clock: F
 
 def test_a_stopped_writer_refuses(loaded_store: SqlStore, clock: FixedClock) -> None:
     async def scenario() -> None:
-        await _writer(loaded_store, clock).submit(_candidate(loaded_store))
+        await _writer(loaded_store, clock).submit(_report(loaded_store))
 
     with pytest.raises(WriterUnavailableError):
         asyncio.run(scenario())

@@ -12,7 +12,7 @@ from outagewatch.clock import FixedClock
 from outagewatch.reports.writer import GroupCommitWriter
 from outagewatch.storage.sql import SqlStore
 from tests.helpers import service_id
-from tests.security.test_report_weight import WINDOW, _candidate
+from tests.security.test_report_weight import WINDOW, _report
 
 
 def _brigade(store: SqlStore, clock: FixedClock) -> None:
@@ -23,7 +23,7 @@ def _brigade(store: SqlStore, clock: FixedClock) -> None:
     for minute in range(50):
         writer.commit_batch(
             [
-                _candidate(
+                _report(
                     discord,
                     address=f"203.0.{network}.9",
                     user_agent=f"Brigade/{minute}-{n}",

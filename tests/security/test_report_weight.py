@@ -13,7 +13,8 @@ from outagewatch.catalog.categories import CATEGORIES
 from outagewatch.catalog.model import Service
 from outagewatch.clock import FixedClock
 from outagewatch.reports.identity import ReporterKeys, network_of
-from outagewatch.reports.writer import Candidate, GroupCommitWriter
+from outagewatch.reports.writer import GroupCommitWriter
+from outagewatch.storage.records import NewReport
 from outagewatch.storage.sql import SqlStore
 
 WINDOW = timedelta(minutes=30)
@@ -37,9 +38,9 @@ def chat_id(store: SqlStore) -> int:
     return next(service.id for service in store.list_services() if service.id is not None)
 
 
-def _candidate(service_id: int, *, address: str, user_agent: str, at: datetime) -> Candidate:
+def _report(service_id: int, *, address: str, user_agent: str, at: datetime) -> NewReport:
     network = network_of(address)
-    return Candidate(
+    return NewReport(
         service_id=service_id,
         received_at=at,
         problem="messages",
@@ -51,7 +52,7 @@ def _candidate(service_id: int, *, address: str, user_agent: str, at: datetime) 
     )
 
 
-def _counted(writer: GroupCommitWriter, batches: list[list[Candidate]]) -> int:
+def _counted(writer: GroupCommitWriter, batches: list[list[NewReport]]) -> int:
     return sum(ack.counted for batch in batches for ack in writer.commit_batch(batch))
 
 
@@ -65,7 +66,7 @@ def test_one_client_rotating_its_user_agent_counts_as_the_log_of_its_agents(
     counted = _counted(
         writer,
         [
-            [_candidate(chat_id, address="198.51.100.7", user_agent=f"Agent/{n}", at=at)]
+            [_report(chat_id, address="198.51.100.7", user_agent=f"Agent/{n}", at=at)]
             for n, at in enumerate(every_30_seconds)
         ],
     )
@@ -84,7 +85,7 @@ def test_a_volume_brigade_from_fifty_networks_is_mostly_left_out_and_said(
     # 5,000 reports in an hour from 50 /24 networks, each with a fresh User-Agent.
     batches = [
         [
-            _candidate(
+            _report(
                 chat_id,
                 address=f"203.0.{network}.9",
                 user_agent=f"Brigade/{minute}-{n}",
@@ -112,7 +113,7 @@ def test_a_real_outage_from_hundreds_of_networks_counts_in_full(
     writer = GroupCommitWriter(store, clock=clock, window=WINDOW)
     # 400 networks, two people each (a household, a carrier's shared address).
     people = [
-        _candidate(
+        _report(
             chat_id,
             address=f"{11 + network // 200}.{network % 200}.3.{person + 1}",
             user_agent=f"Phone/{person}",

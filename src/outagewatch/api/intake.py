@@ -124,8 +124,8 @@ class ReportIntake:
             )
             await desk.check_rate(sender)
             body = await _read_body(receive, limit=intake.MAX_BODY_BYTES)
-            report = intake.validate(intake.parse_body(body), service)
-            acknowledgement = await desk.submit(service=service, report=report, sender=sender)
+            report = intake.validate(intake.parse_body(body), service, desk.arrival(sender))
+            acknowledgement = await desk.submit(report)
         except RateLimitedError as error:
             return _error(429, error.message, retry_after=error.retry_after_seconds)
         except IntakeError as error:

@@ -5,20 +5,18 @@ from __future__ import annotations
 
 import time
 
-from outagewatch.catalog.model import Service
 from outagewatch.operations import metrics
-from outagewatch.reports.intake import ValidReport
 from outagewatch.reports.service import RateLimitedError, ReportDesk, Sender
 from outagewatch.reports.writer import (
     Acknowledgement,
-    Candidate,
     GroupCommitWriter,
     WriterUnavailableError,
 )
+from outagewatch.storage.records import NewReport
 
 
 class MeteredWriter(GroupCommitWriter):
-    def commit_batch(self, batch: list[Candidate]) -> list[Acknowledgement]:
+    def commit_batch(self, batch: list[NewReport]) -> list[Acknowledgement]:
         started = time.perf_counter()
         acknowledgements = super().commit_batch(batch)
         metrics.COMMIT_SECONDS.observe(time.perf_counter() - started)
@@ -38,11 +36,9 @@ class MeteredDesk(ReportDesk):
             metrics.REFUSED.labels(reason="rate_limited").inc()
             raise
 
-    async def submit(
-        self, *, service: Service, report: ValidReport, sender: Sender
-    ) -> Acknowledgement:
+    async def submit(self, report: NewReport) -> Acknowledgement:
         try:
-            return await super().submit(service=service, report=report, sender=sender)
+            return await super().submit(report)
         except WriterUnavailableError:
             metrics.REFUSED.labels(reason="unavailable").inc()
             raise

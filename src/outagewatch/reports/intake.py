@@ -1,6 +1,9 @@
 """What a report may say, and the clear error for everything else.
 
-Parsing and validation are pure: bytes and a service in, a valid report or an IntakeError out.
+Parsing and validation are pure: bytes, a service and the report's arrival in, the report as it
+will be stored (storage.records.NewReport) or an IntakeError out. That one type then travels
+unchanged through the desk and the group-commit writer to its row; only the writer's verdict
+(counted, or why not) is added on the way.
 """
 
 from __future__ import annotations
@@ -8,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime
 
 import msgspec
 
@@ -15,6 +19,7 @@ from outagewatch.basics.services import Service
 from outagewatch.catalog.categories import CATEGORY_BY_SLUG
 from outagewatch.catalog.countries import is_country_code
 from outagewatch.reports.platforms import PLATFORMS
+from outagewatch.storage.records import NewReport
 
 MAX_BODY_BYTES = 4096
 _LONE_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
@@ -40,11 +45,14 @@ class IntakeError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class ValidReport:
-    problem: str
-    platform: str | None  # None: take the default from the user agent
-    country: str | None  # None: take it from the address
-    comment: str | None
+class Arrival:
+    """When a report came and from whom, as a report keeps it: keyed, never the address."""
+
+    received_at: datetime
+    reporter_key: str
+    network_key: str
+    platform: str | None  # the User-Agent's, for a report that names none
+    country: str | None  # the address's, for a report that names none
 
 
 _DECODER = msgspec.json.Decoder(ReportRequest)
@@ -73,7 +81,8 @@ def _clean_comment(comment: str) -> str | None:
     return cleaned or None
 
 
-def validate(request: ReportRequest, service: Service) -> ValidReport:
+def validate(request: ReportRequest, service: Service, arrival: Arrival) -> NewReport:
+    assert service.id is not None, "services from storage carry their id"
     problems = [problem.slug for problem in CATEGORY_BY_SLUG[service.category].problems]
     if request.problem not in problems:
         raise IntakeError(
@@ -93,6 +102,13 @@ def validate(request: ReportRequest, service: Service) -> ValidReport:
     comment = _clean_comment(request.comment) if request.comment is not None else None
     if comment is not None and len(comment) > MAX_COMMENT_CHARS:
         raise IntakeError(422, f"The comment is longer than {MAX_COMMENT_CHARS} characters.")
-    return ValidReport(
-        problem=request.problem, platform=request.platform, country=country, comment=comment
+    return NewReport(
+        service_id=service.id,
+        received_at=arrival.received_at,
+        problem=request.problem,
+        reporter_key=arrival.reporter_key,
+        network_key=arrival.network_key,
+        platform=request.platform or arrival.platform,
+        country=country or arrival.country,
+        comment=comment,
     )

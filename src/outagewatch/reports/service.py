@@ -5,15 +5,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from outagewatch.basics.services import Service
 from outagewatch.clock import Clock
 from outagewatch.reports.client import TrustedProxies, client_address
 from outagewatch.reports.geo import CountryResolver
 from outagewatch.reports.identity import ReporterKeys, network_of
-from outagewatch.reports.intake import IntakeError, ValidReport
+from outagewatch.reports.intake import Arrival, IntakeError
 from outagewatch.reports.platforms import platform_from_user_agent
 from outagewatch.reports.ratelimit import RateLimiter
-from outagewatch.reports.writer import Acknowledgement, Candidate, GroupCommitWriter
+from outagewatch.reports.writer import Acknowledgement, GroupCommitWriter
+from outagewatch.storage.records import NewReport
 
 
 class RateLimitedError(IntakeError):
@@ -55,21 +55,19 @@ class ReportDesk:
         if wait > 0:
             raise RateLimitedError(wait)
 
-    async def submit(
-        self, *, service: Service, report: ValidReport, sender: Sender
-    ) -> Acknowledgement:
-        assert service.id is not None, "services from storage carry their id"
+    def arrival(self, sender: Sender) -> Arrival:
+        """The report's arrival: now, the sender's keys for today, and what the User-Agent and
+        the address say of platform and country (the report's own words win over these)."""
         now = self.clock.now()
-        candidate = Candidate(
-            service_id=service.id,
+        return Arrival(
             received_at=now,
-            problem=report.problem,
             reporter_key=self.keys.reporter_key(
                 network=sender.network, user_agent=sender.user_agent, now=now
             ),
             network_key=self.keys.network_key(network=sender.network, now=now),
-            platform=report.platform or platform_from_user_agent(sender.user_agent),
-            country=report.country or self.countries.country_of(sender.address),
-            comment=report.comment,
+            platform=platform_from_user_agent(sender.user_agent),
+            country=self.countries.country_of(sender.address),
         )
-        return await self.writer.submit(candidate)
+
+    async def submit(self, report: NewReport) -> Acknowledgement:
+        return await self.writer.submit(report)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from outagewatch.basics.minutes import unix_minute
@@ -30,20 +30,6 @@ log = logging.getLogger(__name__)
 
 MAX_PENDING_REPORTS = 20_000  # beyond this the answer is 503: better than unbounded latency
 PRUNE_EVERY = timedelta(minutes=5)
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """A validated report, with the reporter's keys, waiting to be written."""
-
-    service_id: int
-    received_at: datetime
-    problem: str
-    reporter_key: str
-    network_key: str
-    platform: str | None
-    country: str | None
-    comment: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +66,7 @@ class GroupCommitWriter:
         self._max_pending = max_pending
         self._on_committed = on_committed
         self._guard = NetworkShareGuard()
-        self._queue: asyncio.Queue[tuple[Candidate, asyncio.Future[Acknowledgement]] | None]
+        self._queue: asyncio.Queue[tuple[NewReport, asyncio.Future[Acknowledgement]] | None]
         self._queue = asyncio.Queue()
         self._pending = 0
         self._task: asyncio.Task[None] | None = None
@@ -91,7 +77,7 @@ class GroupCommitWriter:
 
     # -- the synchronous step: testable without an event loop ------------------------------
 
-    def commit_batch(self, batch: list[Candidate]) -> list[Acknowledgement]:
+    def commit_batch(self, batch: list[NewReport]) -> list[Acknowledgement]:
         """Decide which reports count, store them all and the counts, in one transaction."""
         now = self._clock.now()
         claims = [
@@ -111,14 +97,14 @@ class GroupCommitWriter:
                 )
             )
             reasons = [
-                self._uncounted_reason(candidate, next(places) if first else 0)
-                for candidate, first in zip(batch, first_in_window, strict=True)
+                self._uncounted_reason(report, next(places) if first else 0)
+                for report, first in zip(batch, first_in_window, strict=True)
             ]
             self._store.record_reports(
-                [_new_report(c, reason) for c, reason in zip(batch, reasons, strict=True)]
+                [_judged(report, reason) for report, reason in zip(batch, reasons, strict=True)]
             )
             counts = self._store.recent_counts(
-                sorted({candidate.service_id for candidate in batch}), now=now
+                sorted({report.service_id for report in batch}), now=now
             )
             self._prune_if_due(now)
             if self._failing_since is not None:
@@ -130,16 +116,16 @@ class GroupCommitWriter:
             for c, reason in zip(batch, reasons, strict=True)
         ]
 
-    def _uncounted_reason(self, candidate: Candidate, place: int) -> UncountedReason | None:
+    def _uncounted_reason(self, report: NewReport, place: int) -> UncountedReason | None:
         """`place`: the reporter's place among its network's new reporters (0: a repeat)."""
         if place == 0:
             return "duplicate"  # checked first, so a repeat does not use up its network's share
         if not counts_for_network(place):
             return "brigade"  # another User-Agent from a network already weighed
         admitted = self._guard.admit(
-            service_id=candidate.service_id,
-            network_key=candidate.network_key,
-            minute=unix_minute(candidate.received_at),
+            service_id=report.service_id,
+            network_key=report.network_key,
+            minute=unix_minute(report.received_at),
         )
         return None if admitted else "brigade"
 
@@ -163,20 +149,20 @@ class GroupCommitWriter:
         await self._task
         self._task = None
 
-    async def submit(self, candidate: Candidate) -> Acknowledgement:
+    async def submit(self, report: NewReport) -> Acknowledgement:
         if self._task is None:
             raise WriterUnavailableError("the report writer is not running", retry_after_seconds=5)
         if self._pending >= self._max_pending:
             raise WriterUnavailableError("too many reports are waiting", retry_after_seconds=2)
         future: asyncio.Future[Acknowledgement] = asyncio.get_running_loop().create_future()
         self._pending += 1
-        await self._queue.put((candidate, future))
+        await self._queue.put((report, future))
         return await future
 
     async def _run(self) -> None:
         stopping = False
         while not stopping:
-            batch: list[tuple[Candidate, asyncio.Future[Acknowledgement]]] = []
+            batch: list[tuple[NewReport, asyncio.Future[Acknowledgement]]] = []
             item = await self._queue.get()
             while True:
                 if item is None:
@@ -189,14 +175,14 @@ class GroupCommitWriter:
             if batch:
                 await self._write(batch)
 
-    async def _write(self, batch: list[tuple[Candidate, asyncio.Future[Acknowledgement]]]) -> None:
-        candidates = [candidate for candidate, _ in batch]
+    async def _write(self, batch: list[tuple[NewReport, asyncio.Future[Acknowledgement]]]) -> None:
+        reports = [report for report, _ in batch]
         try:
-            acknowledgements = await asyncio.to_thread(self.commit_batch, candidates)
+            acknowledgements = await asyncio.to_thread(self.commit_batch, reports)
         except Exception as error:
             log.exception("a batch of %d reports could not be stored", len(batch))
             if self._failing_since is None:
-                self._failing_since = min(candidate.received_at for candidate in candidates)
+                self._failing_since = min(report.received_at for report in reports)
             failure = WriterUnavailableError(
                 f"reports cannot be stored right now ({type(error).__name__})",
                 retry_after_seconds=5,
@@ -212,25 +198,14 @@ class GroupCommitWriter:
             if self._on_committed is not None:
                 self._on_committed(
                     {
-                        candidate.service_id: acknowledgement.counts
-                        for candidate, acknowledgement in zip(
-                            candidates, acknowledgements, strict=True
-                        )
+                        report.service_id: acknowledgement.counts
+                        for report, acknowledgement in zip(reports, acknowledgements, strict=True)
                     }
                 )
         finally:
             self._pending -= len(batch)
 
 
-def _new_report(candidate: Candidate, reason: UncountedReason | None) -> NewReport:
-    return NewReport(
-        service_id=candidate.service_id,
-        received_at=candidate.received_at,
-        problem=candidate.problem,
-        reporter_key=candidate.reporter_key,
-        network_key=candidate.network_key,
-        uncounted_reason=reason,
-        platform=candidate.platform,
-        country=candidate.country,
-        comment=candidate.comment,
-    )
+def _judged(report: NewReport, reason: UncountedReason | None) -> NewReport:
+    """The report with the writer's verdict; most are counted and pass through untouched."""
+    return report if report.uncounted_reason == reason else replace(report, uncounted_reason=reason)

@@ -16,6 +16,9 @@ UncountedReason = Literal["duplicate", "brigade"]
 
 @dataclass(frozen=True, slots=True)
 class NewReport:
+    """A valid report from validation (reports.intake) to its row: the writer only adds its
+    verdict, why the report is not counted (None: counted, or not judged yet)."""
+
     service_id: int
     received_at: datetime
     problem: str

@@ -43,8 +43,8 @@ async def report_from_form(request: Request, slug: str) -> Response:
     )
     try:
         await desk.check_rate(sender)
-        report = intake.validate(request_fields, service)
-        acknowledgement = await desk.submit(service=service, report=report, sender=sender)
+        report = intake.validate(request_fields, service, desk.arrival(sender))
+        acknowledgement = await desk.submit(report)
     except RateLimitedError as error:
         raise HTTPException(
             429, error.message, headers={"Retry-After": str(error.retry_after_seconds)}
