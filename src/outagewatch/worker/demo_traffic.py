@@ -11,7 +11,8 @@ from datetime import datetime
 from pathlib import Path
 
 from outagewatch import demo
-from outagewatch.reports.writer import Acknowledgement, Candidate
+from outagewatch.reports.writer import Acknowledgement
+from outagewatch.storage.records import NewReport
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ class DemoTraffic:
         self,
         traffic: demo.LiveTraffic,
         *,
-        submit: Callable[[Candidate], Awaitable[Acknowledgement]],
+        submit: Callable[[NewReport], Awaitable[Acknowledgement]],
         truth: Path,
         leading: Callable[[], bool],
     ) -> None:
