@@ -12,6 +12,7 @@ from outagewatch.catalog import service as catalog_service
 from outagewatch.clock import SystemClock
 from outagewatch.config import Settings
 from outagewatch.operators.actions import Operations, OperatorError, Review
+from outagewatch.storage.seams import CatalogIndexStore
 from outagewatch.storage.sql import SqlStore, make_engine
 
 admin_app = typer.Typer(help="Operators' actions (each is written to the audit log).")
@@ -27,7 +28,7 @@ def _actor() -> str:
     return f"cli:{getpass.getuser()}"
 
 
-def _service_id(store: SqlStore, slug: str) -> int:
+def _service_id(store: CatalogIndexStore, slug: str) -> int:
     service = catalog_service.read_index(store).by_slug.get(slug)
     if service is None or service.id is None:
         raise typer.BadParameter(f"we do not track a service {slug!r}")

@@ -9,12 +9,12 @@ from outagewatch.basics.services import Service
 from outagewatch.catalog import data_file
 from outagewatch.catalog.categories import CATEGORIES
 from outagewatch.catalog.search import CatalogIndex
-from outagewatch.storage.protocol import Store
 from outagewatch.storage.records import CatalogSync
 from outagewatch.storage.records_operators import ServiceOverride
+from outagewatch.storage.seams import CatalogIndexStore, CatalogLoadStore
 
 
-def load_into_store(store: Store, *, now: datetime) -> CatalogSync:
+def load_into_store(store: CatalogLoadStore, *, now: datetime) -> CatalogSync:
     """Validate the data file and upsert it; the first load also starts the report history."""
     services = data_file.load_services()
     with store.transaction():
@@ -27,7 +27,7 @@ def load_into_store(store: Store, *, now: datetime) -> CatalogSync:
 EDITABLE = frozenset({"name", "description", "url", "status_page"})
 
 
-def read_index(store: Store) -> CatalogIndex:
+def read_index(store: CatalogIndexStore) -> CatalogIndex:
     """The catalog as served: the curated file's entries with operators' edits over them."""
     return _index(store.list_services(), store.overrides())
 
@@ -50,7 +50,7 @@ class CatalogFollower:
     web node, a worker, the CLI). Checking means reading the overrides, a table of a few rows;
     the whole catalog is read again only when they changed."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: CatalogIndexStore) -> None:
         self._store = store
         self._overrides = store.overrides()
         self.index = _index(store.list_services(), self._overrides)

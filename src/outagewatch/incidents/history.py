@@ -14,10 +14,10 @@ import numpy as np
 
 from outagewatch.basics.minutes import MINUTES_PER_HOUR, SECONDS_PER_MINUTE, at_minute, unix_minute
 from outagewatch.detection.series import MIN_COVERED_MINUTES_PER_HOUR
-from outagewatch.storage.protocol import Store
+from outagewatch.storage.protocol_counts import CountsReader
 
 
-def covered_minutes(store: Store, *, first_minute: int, end_minute: int) -> np.ndarray:
+def covered_minutes(store: CountsReader, *, first_minute: int, end_minute: int) -> np.ndarray:
     """Whether each minute of [first_minute, end_minute) holds data."""
     covered = np.ones(max(0, end_minute - first_minute), dtype=bool)
     started = store.history_started_at()

@@ -12,7 +12,13 @@ from typing import Any
 
 import numpy as np
 
-from outagewatch.basics.minutes import MINUTES_PER_HOUR, at_minute, unix_hour, unix_minute
+from outagewatch.basics.minutes import (
+    MINUTES_PER_HOUR,
+    SECONDS_PER_MINUTE,
+    at_minute,
+    unix_hour,
+    unix_minute,
+)
 from outagewatch.basics.status import StatusWord
 from outagewatch.catalog.search import CatalogIndex
 from outagewatch.detection import baseline
@@ -34,10 +40,9 @@ from outagewatch.incidents import history, timeline
 from outagewatch.incidents.tracker import IncidentTracker
 from outagewatch.signals import mentions
 from outagewatch.signals.mentions import MentionEvidence
-from outagewatch.storage.protocol import Store
 from outagewatch.storage.records import DetectionCounters, ServiceStatus
+from outagewatch.storage.seams import MonitorStore
 
-SECONDS_PER_MINUTE = 60
 HOURS_PER_DAY = 24
 STATE_OF = {"ok": OK, "possible": POSSIBLE, "major": MAJOR}
 TOP_EVIDENCE = 3  # values per dimension in a verdict's evidence
@@ -58,7 +63,7 @@ class StatusChange:
 class Monitor:
     """Runs ticks; keeps the usual levels, which change only once an hour."""
 
-    def __init__(self, store: Store, *, rules: Rules = DEFAULT_RULES) -> None:
+    def __init__(self, store: MonitorStore, *, rules: Rules = DEFAULT_RULES) -> None:
         self.store = store
         self.rules = rules
         self._usual_key: tuple[int, tuple[int, ...]] | None = None
@@ -205,7 +210,7 @@ class Monitor:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Per window: reports from networks that did not flood it, and how many networks
         those were (NaN: not a suspect)."""
-        current = (int(now.timestamp()) // SECONDS_PER_MINUTE + 1) * SECONDS_PER_MINUTE
+        current = (unix_minute(now) + 1) * SECONDS_PER_MINUTE
         until = datetime.fromtimestamp(current, UTC)
         light = np.full((len(ids), len(window_lengths)), np.nan)
         networks = np.full((len(ids), len(window_lengths)), np.nan)

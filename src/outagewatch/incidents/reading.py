@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from outagewatch.incidents.timeline import STATEMENT_MARGIN, with_statements
-from outagewatch.storage.protocol import Store
 from outagewatch.storage.records import Incident
+from outagewatch.storage.seams import IncidentReadingStore
 
 
-def incidents_of(store: Store, service_id: int, *, limit: int, now: datetime) -> list[Incident]:
+def incidents_of(
+    store: IncidentReadingStore, service_id: int, *, limit: int, now: datetime
+) -> list[Incident]:
     """A service's latest incidents, newest first, each with its official statements."""
     incidents = store.incidents_of(service_id, limit=limit)
     if not incidents:
@@ -22,7 +24,7 @@ def incidents_of(store: Store, service_id: int, *, limit: int, now: datetime) ->
     return [with_statements(incident, statements, now=now) for incident in incidents]
 
 
-def incident(store: Store, incident_id: int, *, now: datetime) -> Incident | None:
+def incident(store: IncidentReadingStore, incident_id: int, *, now: datetime) -> Incident | None:
     found = store.incident(incident_id)
     if found is None:
         return None

@@ -5,18 +5,18 @@ and countries, queue its messages, and close it on recovery."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 
+from outagewatch.basics.minutes import at_minute, unix_minute
 from outagewatch.basics.status import StatusWord
 from outagewatch.detection import spread
 from outagewatch.detection.rules import Rules
 from outagewatch.incidents import timeline
-from outagewatch.storage.protocol import Store
 from outagewatch.storage.records import Dimension, Incident, IncidentEvent
+from outagewatch.storage.seams import IncidentTrackerStore
 
-SECONDS_PER_MINUTE = 60
 RISE_FACTOR = 2.0  # a minute above this x usual belongs to the rise...
 RISE_SHARE = 0.25  # ...if it also has a quarter of the current minutes' reports
 RECENT_MINUTES = 3
@@ -26,7 +26,7 @@ SPREAD_DIMENSIONS: tuple[Dimension, ...] = ("platform", "country")
 
 
 class IncidentTracker:
-    def __init__(self, store: Store, rules: Rules) -> None:
+    def __init__(self, store: IncidentTrackerStore, rules: Rules) -> None:
         self.store = store
         self.rules = rules
 
@@ -144,7 +144,7 @@ def _rise_began(minute_counts: np.ndarray, usual_per_minute: float, now: datetim
     """
     recent = float(np.median(minute_counts[-RECENT_MINUTES:]))
     threshold = max(MIN_RISE_REPORTS, RISE_FACTOR * usual_per_minute, RISE_SHARE * recent)
-    current = int(now.timestamp()) // SECONDS_PER_MINUTE
+    current = unix_minute(now)
     start_index = len(minute_counts) - 1
     gap = 0
     for index in range(len(minute_counts) - 1, -1, -1):
@@ -155,4 +155,4 @@ def _rise_began(minute_counts: np.ndarray, usual_per_minute: float, now: datetim
             if gap > RISE_GAP_MINUTES:
                 break
     offset = len(minute_counts) - 1 - start_index
-    return datetime.fromtimestamp((current - offset) * SECONDS_PER_MINUTE, UTC)
+    return at_minute(current - offset)

@@ -17,8 +17,8 @@ from email_validator import EmailNotValidError, validate_email
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from outagewatch.basics.tokens import token_hash
-from outagewatch.storage.protocol import Store
 from outagewatch.storage.records import Account, Follow, FollowChoice, OutboxItem, SigninRequest
+from outagewatch.storage.seams import SignInStore
 
 SIGNIN_LINK_LIFETIME = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(days=30)
@@ -68,7 +68,7 @@ def _legacy_owner_digest(email: str) -> str:
 
 
 class Accounts:
-    def __init__(self, store: Store, *, secret: bytes, public_url: str) -> None:
+    def __init__(self, store: SignInStore, *, secret: bytes, public_url: str) -> None:
         self.store = store
         self.public_url = public_url.rstrip("/")
         self._links = URLSafeSerializer(secret, salt="outagewatch-signin-link")

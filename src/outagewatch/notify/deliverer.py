@@ -30,8 +30,8 @@ from outagewatch.notify.protocol import (
     Notifier,
 )
 from outagewatch.operations import metrics
-from outagewatch.storage.protocol import Store
 from outagewatch.storage.records import OutboxItem
+from outagewatch.storage.seams import DelivererStore
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ class DeliveryRound:
 class Deliverer:
     def __init__(
         self,
-        store: Store,
+        store: DelivererStore,
         notifiers: Mapping[str, Notifier],
         composer: Composer,
         *,

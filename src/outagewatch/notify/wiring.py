@@ -12,7 +12,7 @@ from outagewatch.notify.email import MaildirNotifier, SmtpNotifier
 from outagewatch.notify.messages import Composer
 from outagewatch.notify.protocol import Notifier
 from outagewatch.notify.webhook import WebhookNotifier
-from outagewatch.storage.protocol import Store
+from outagewatch.storage.seams import DeliveryWiringStore
 
 
 def mail_notifier(settings: Settings, clock: Clock) -> Notifier:
@@ -32,7 +32,7 @@ def mail_notifier(settings: Settings, clock: Clock) -> Notifier:
 
 def build_deliverer(
     settings: Settings,
-    store: Store,
+    store: DeliveryWiringStore,
     catalog: CatalogIndex,
     accounts: Accounts,
     clock: Clock,

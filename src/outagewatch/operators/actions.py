@@ -9,9 +9,9 @@ from typing import Any, Literal
 
 from outagewatch.basics.tokens import token_hash
 from outagewatch.signals import collectors
-from outagewatch.storage.protocol import Store
 from outagewatch.storage.records import Incident, IncidentEvent
 from outagewatch.storage.records_operators import AuditEntry, ServiceOverride, StoredReport
+from outagewatch.storage.seams import OperationsStore
 
 OPERATOR = "operator"
 Review = Literal["confirmed", "false_alarm"]
@@ -36,7 +36,7 @@ class OperatorError(ValueError):
 
 
 class Operations:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: OperationsStore) -> None:
         self.store = store
 
     def _audit(self, actor: str, action: str, target: str, now: datetime, **details: Any) -> None:

@@ -10,16 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from outagewatch.basics.minutes import SECONDS_PER_MINUTE, at_minute, unix_minute
 from outagewatch.basics.services import Service
 from outagewatch.catalog.categories import CATEGORY_BY_SLUG
 from outagewatch.reports.summary import RegionShare, last_hour_span, region_shares
-from outagewatch.storage.protocol import Store
+from outagewatch.storage.protocol_counts import CountsReader
 
 SLOT = timedelta(minutes=5)
 SLOTS = 12  # an hour of five-minute slots, the last one still filling
 PROJECTION_WINDOW_MINUTES = 15  # the rate that projects the rest of the hour
 TOP_SHARES = 3
-SECONDS_PER_MINUTE = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,20 +55,16 @@ class RecentActivity:
     platforms: list[Share]
 
 
-def _minute(moment: datetime) -> int:
-    return int(moment.timestamp()) // SECONDS_PER_MINUTE
-
-
 def recent_activity(
-    store: Store, *, service: Service, now: datetime, usual_per_hour: float | None
+    store: CountsReader, *, service: Service, now: datetime, usual_per_hour: float | None
 ) -> RecentActivity:
     assert service.id is not None, "services from storage carry their id"
     slot_minutes = int(SLOT.total_seconds()) // SECONDS_PER_MINUTE
-    current_slot = _minute(now) // slot_minutes * slot_minutes
+    current_slot = unix_minute(now) // slot_minutes * slot_minutes
     first_minute = current_slot - (SLOTS - 1) * slot_minutes
     hour_start = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     since = min(hour_start, now - timedelta(minutes=PROJECTION_WINDOW_MINUTES))
-    since = min(since, datetime.fromtimestamp(first_minute * SECONDS_PER_MINUTE, UTC))
+    since = min(since, at_minute(first_minute))
     until = now + timedelta(minutes=1)
     minutes = store.minute_totals(service.id, since=since, until=until)
 
@@ -77,14 +73,14 @@ def recent_activity(
 
     slots = [
         SlotPoint(
-            start=datetime.fromtimestamp(start * SECONDS_PER_MINUTE, UTC),
+            start=at_minute(start),
             reports=total(start, start + slot_minutes),
             filling=start == current_slot,
         )
         for start in range(first_minute, current_slot + 1, slot_minutes)
     ]
-    now_minute = _minute(now)
-    so_far = total(_minute(hour_start), now_minute + 1)
+    now_minute = unix_minute(now)
+    so_far = total(unix_minute(hour_start), now_minute + 1)
     elapsed = (now - hour_start).total_seconds() / SECONDS_PER_MINUTE
     rate = total(now_minute - PROJECTION_WINDOW_MINUTES + 1, now_minute + 1) / (
         PROJECTION_WINDOW_MINUTES
@@ -107,7 +103,7 @@ def recent_activity(
             projected=round(so_far + rate * (60 - elapsed)),
             minutes_elapsed=elapsed,
         ),
-        reports=total(_minute(last_hour_since), _minute(last_hour_until)),
+        reports=total(unix_minute(last_hour_since), unix_minute(last_hour_until)),
         problems=_top_shares(breakdowns["problem"], titles),
         regions=region_shares(breakdowns["country"])[:TOP_SHARES],
         platforms=_top_shares(breakdowns["platform"], PLATFORM_LABELS),

@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from outagewatch.basics.minutes import unix_minute
 from outagewatch.clock import Clock
 from outagewatch.reports.brigade import NetworkShareGuard, counts_for_network
-from outagewatch.storage.protocol import Store
 from outagewatch.storage.records import (
     NetworkClaim,
     NewReport,
@@ -25,6 +24,7 @@ from outagewatch.storage.records import (
     UncountedReason,
     WindowClaim,
 )
+from outagewatch.storage.seams import ReportWriterStore
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ CommittedListener = Callable[[dict[int, RecentCounts]], None]
 class GroupCommitWriter:
     def __init__(
         self,
-        store: Store,
+        store: ReportWriterStore,
         *,
         clock: Clock,
         window: timedelta,

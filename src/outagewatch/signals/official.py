@@ -41,8 +41,8 @@ from outagewatch.signals.official_parsing import (
     request_url,
     statuspage_incidents_url,
 )
-from outagewatch.storage.protocol import Store
 from outagewatch.storage.records_official import OfficialSource, SourceKind
+from outagewatch.storage.seams import OfficialPollerStore
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ class _Outcome:
 class OfficialPoller:
     def __init__(
         self,
-        store: Store,
+        store: OfficialPollerStore,
         *,
         client_factory: Callable[[], httpx.AsyncClient] = default_client,
         timeout_seconds: float = 10.0,
@@ -352,7 +352,7 @@ def _structured_kinds(source: OfficialSource) -> tuple[SourceKind, ...]:
 
 
 async def run_official_poller(
-    store: Store,
+    store: OfficialPollerStore,
     catalog_services: Iterable[Service],
     *,
     interval_seconds: float,

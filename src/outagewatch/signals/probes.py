@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 import httpx
 
 from outagewatch.basics.services import Service
-from outagewatch.storage.protocol import Store
 from outagewatch.storage.records import IncidentEvent
 from outagewatch.storage.records_operators import ProbeResult
+from outagewatch.storage.seams import ProberStore
 
 PROBE_TIMEOUT_SECONDS = 10.0
 CALM_INTERVAL = timedelta(minutes=10)  # per service while it has no problem
@@ -46,7 +46,7 @@ class ProbeTarget:
 class Prober:
     def __init__(
         self,
-        store: Store,
+        store: ProberStore,
         *,
         timeout_seconds: float = PROBE_TIMEOUT_SECONDS,
         ssl_context: ssl.SSLContext | None = None,

@@ -16,8 +16,26 @@ from outagewatch.storage.records_official import (
 )
 
 
-class OfficialStore(Protocol):
-    """Official status sources (Statuspage, RSS/Atom) and their statements."""
+class OfficialReader(Protocol):
+    """What official status pages said, as pages and timelines show it."""
+
+    def statements_of(
+        self, service_id: int, *, since: datetime, until: datetime
+    ) -> list[OfficialStatement]:
+        """A service's statements published in [since, until), oldest first."""
+        ...
+
+    def official_status(self, service_id: int) -> OfficialStatus | None:
+        """None if the service has no official source."""
+        ...
+
+    def official_statuses(self) -> dict[int, OfficialStatus]:
+        """The official status of every service that has a source."""
+        ...
+
+
+class OfficialStore(OfficialReader, Protocol):
+    """Official status sources (Statuspage, RSS/Atom) as pollers work them, and their statements."""
 
     def sync_official_sources(self, services: Sequence[Service], *, now: datetime) -> OfficialSync:
         """Make the sources of these services (which need their storage ids) match their
@@ -67,18 +85,4 @@ class OfficialStore(Protocol):
 
     def add_statements(self, statements: Sequence[OfficialStatement]) -> int:
         """Store statements not stored before (by service and update key); how many were new."""
-        ...
-
-    def statements_of(
-        self, service_id: int, *, since: datetime, until: datetime
-    ) -> list[OfficialStatement]:
-        """A service's statements published in [since, until), oldest first."""
-        ...
-
-    def official_status(self, service_id: int) -> OfficialStatus | None:
-        """None if the service has no official source."""
-        ...
-
-    def official_statuses(self) -> dict[int, OfficialStatus]:
-        """The official status of every service that has a source."""
         ...

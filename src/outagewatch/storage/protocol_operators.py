@@ -17,7 +17,15 @@ from outagewatch.storage.records_operators import (
 )
 
 
-class OperatorStore(Protocol):
+class OverrideReader(Protocol):
+    """Operators' edits of services, read wherever the catalog is served or judged."""
+
+    def overrides(self) -> dict[int, ServiceOverride]: ...
+
+
+class OperatorStore(OverrideReader, Protocol):
+    """Roles, the audit log, overrides, reviews and moderation."""
+
     def set_role(self, email: str, role: str | None, *, now: datetime) -> Account:
         """Give an address (its account, created if needed) a role, or take it away."""
         ...
@@ -27,8 +35,6 @@ class OperatorStore(Protocol):
     def audit_log(self, *, limit: int) -> list[AuditEntry]:
         """The newest operator actions first."""
         ...
-
-    def overrides(self) -> dict[int, ServiceOverride]: ...
 
     def set_override(self, override: ServiceOverride, *, now: datetime) -> None: ...
 
@@ -50,10 +56,8 @@ class OperatorStore(Protocol):
         ...
 
 
-class SignalStore(Protocol):
-    def record_mentions(self, rows: Sequence[tuple[int, str, int, int]]) -> None:
-        """(service id, source, Unix minute, mentions), replacing a bucket sent again."""
-        ...
+class MentionReader(Protocol):
+    """Social-mention counts, as detection weighs them."""
 
     def mention_totals(
         self, service_ids: Sequence[int] | None, *, since: datetime, until: datetime
@@ -63,6 +67,18 @@ class SignalStore(Protocol):
         self, service_ids: Sequence[int] | None, *, since: datetime, until: datetime
     ) -> dict[tuple[int, int], int]: ...
 
+
+class MentionStore(MentionReader, Protocol):
+    """Mention counts as collectors send them."""
+
+    def record_mentions(self, rows: Sequence[tuple[int, str, int, int]]) -> None:
+        """(service id, source, Unix minute, mentions), replacing a bucket sent again."""
+        ...
+
+
+class ApiTokenStore(Protocol):
+    """Collectors' tokens, kept as hashes (outagewatch.basics.tokens)."""
+
     def create_api_token(
         self, token_hash: str, *, name: str, scope: str, now: datetime
     ) -> None: ...
@@ -71,8 +87,16 @@ class SignalStore(Protocol):
 
     def revoke_api_token(self, name: str, *, now: datetime) -> int: ...
 
+
+class ProbeStore(Protocol):
+    """The latest website probe of each service."""
+
     def record_probe(self, result: ProbeResult) -> ProbeResult | None:
         """Keep the latest probe of a service; the previous one, if any."""
         ...
 
     def probe_results(self) -> dict[int, ProbeResult]: ...
+
+
+class SignalStore(MentionStore, ApiTokenStore, ProbeStore, Protocol):
+    """The signals beside reports: mentions, collectors' tokens and probes."""
