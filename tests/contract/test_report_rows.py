@@ -15,17 +15,9 @@ from outagewatch.reports import intake
 from outagewatch.reports.writer import GroupCommitWriter
 from outagewatch.storage import schema
 from outagewatch.storage.sql import SqlStore
+from tests.contract.test_store import CHAT
 
 NOW = datetime(2026, 12, 6, 9, 30, 15, tzinfo=UTC)
-CHAT = Service(
-    slug="chatapp",
-    name="ChatApp",
-    category="messaging",
-    url="https://chat.example",
-    description="A chat app.",
-    popularity=4,
-    icon="chatapp.svg",
-)
 
 
 def _chat(store: SqlStore) -> Service:

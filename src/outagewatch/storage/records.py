@@ -63,9 +63,9 @@ class DetectionCounters:
     """What the detection state machine carries from one tick to the next, beside a status
     (detection.verdict.State without the status and its age, which `since` gives)."""
 
-    calm_minutes: float = 0.0
-    quiet_major_minutes: float = 0.0
-    pending_minutes: float = 0.0
+    calm_minutes: float = 0.0  # how long the problem has not been going on
+    quiet_major_minutes: float = 0.0  # how long major evidence has been absent
+    pending_minutes: float = 0.0  # how long opening evidence has held without a break
     stale: bool = False  # no recent data: the status is held, not judged
     stepped_down: bool = False  # "Possible problems" reached from "Major outage"
     checked_at: datetime | None = None  # when a tick last judged the service
