@@ -72,3 +72,15 @@ def test_without_redis_a_tick_still_reaches_this_process_viewers() -> None:
         return await viewer.next(timeout=0)
 
     assert [u.status for u in asyncio.run(tick())] == ["major"]
+
+
+def test_a_tick_with_nothing_new_still_tells_the_other_nodes_it_ran() -> None:
+    relay = Relay()
+    publisher = LivePublisher(LiveHub(), relay, services=dict)
+
+    async def ticks() -> list[int]:
+        figures = [_update("tiktok", "major", 40)]
+        return [await publisher.tick_committed(figures), await publisher.tick_committed(figures)]
+
+    assert asyncio.run(ticks()) == [1, 0]
+    assert relay.sent == [(TICK, ["tiktok:major:40"]), (TICK, [])]  # the second: a heartbeat

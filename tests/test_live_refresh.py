@@ -6,13 +6,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from outagewatch.catalog.model import Service
 from outagewatch.catalog.search import CatalogIndex
 from outagewatch.detection.status import StatusWord
 from outagewatch.live import LiveHub
-from outagewatch.live_refresh import LiveRefresher
+from outagewatch.live_refresh import TICK_SILENCE_SECONDS, LiveRefresher
 from outagewatch.storage.records import RecentCounts, ServiceStatus
 from tests.conftest import NOW
 
@@ -65,9 +65,9 @@ def _refresher(relay: Relay | None) -> tuple[LiveRefresher, Figures, LiveHub]:
     return LiveRefresher(figures, hub, relay, catalog=lambda: index), figures, hub
 
 
-def _turns(refresher: LiveRefresher, count: int) -> list[bool]:
+def _turns(refresher: LiveRefresher, count: int, *, at: datetime = NOW) -> list[bool]:
     async def turns() -> list[bool]:
-        return [await refresher.step(NOW) for _ in range(count)]
+        return [await refresher.step(at) for _ in range(count)]
 
     return asyncio.run(turns())
 
@@ -137,3 +137,19 @@ def test_a_read_overtaken_by_a_tick_message_is_dropped_and_done_again() -> None:
     assert known_after_first is None  # what it read may predate the tick: not published
     assert first == [True] and second == [True, False]
     assert hub.known_status("tiktok") == "major"
+
+
+def test_with_redis_listening_but_no_tick_heard_for_a_while_it_reads_again() -> None:
+    relay = Relay(healthy=True, subscriptions=1)
+    refresher, figures, hub = _refresher(relay)
+    hub.subscribe("tiktok")
+    _turns(refresher, 2)  # caught up; the tick's silence is counted from here
+    silence = timedelta(seconds=TICK_SILENCE_SECONDS)
+
+    patient = _turns(refresher, 1, at=NOW + silence)
+    worried = _turns(refresher, 2, at=NOW + silence + timedelta(seconds=1))
+    relay.tick_messages += 1  # the worker's ticks come through again
+    reassured = _turns(refresher, 2, at=NOW + silence + timedelta(seconds=2))
+
+    assert patient == [False] and worried == [True, True] and reassured == [False, False]
+    assert figures.reads == 3

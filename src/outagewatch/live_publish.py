@@ -66,7 +66,9 @@ class LivePublisher:
         if self.relay is None:
             return 0
         fresh = [update for update in updates if self._announced.get(update.slug) != update]
-        if not fresh or not await self.relay.publish(fresh, kind=TICK):
+        # Sent even with nothing new: web nodes count on hearing every tick, and read the
+        # database themselves once they stop hearing them (live_refresh.py).
+        if not await self.relay.publish(fresh, kind=TICK):
             return 0
         self._announced.update((update.slug, update) for update in fresh)
         return len(fresh)

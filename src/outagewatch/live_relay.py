@@ -99,8 +99,8 @@ class RedisRelay:
         """Tell the other nodes; False if Redis could not be reached (they read the
         database while they cannot reach it either, or catch up when it is back)."""
         payload = [asdict(update) for update in updates]
-        if not payload:
-            return True
+        if not payload and kind != TICK:
+            return True  # a tick's message goes out empty too: it is its heartbeat
         message = _encode(Envelope(self.node, payload, kind))
         for attempt in (1, 2):
             try:
@@ -157,6 +157,9 @@ class RedisRelay:
             return
         try:
             envelope = _decode_envelope(data)
+            if envelope.kind == TICK:
+                # Our own too: hearing it proves the ticks reach Redis (live_refresh.py).
+                self.tick_messages += 1
             if envelope.node == self.node:
                 return  # our own: the hub has it already
             updates = [_to_update(update, ServiceUpdate) for update in envelope.updates]
@@ -164,7 +167,6 @@ class RedisRelay:
             log.warning("live relay: ignoring a malformed message (%s)", error)
             return
         if envelope.kind == TICK:
-            self.tick_messages += 1
             self.hub.publish(updates)
             return
         # Another node sends fresh counts; the status and timeline it knows may be older than
