@@ -10,12 +10,13 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import Protocol
 
 from outagewatch.catalog.search import CatalogIndex
 from outagewatch.config import Settings
 from outagewatch.signals.official import OfficialPoller
 from outagewatch.signals.probes import Prober
-from outagewatch.storage.protocol import Store
+from outagewatch.storage.seams import OfficialPollerStore, ProberStore
 
 log = logging.getLogger(__name__)
 
@@ -23,12 +24,16 @@ ROUND_SECONDS = 15.0
 PROBES_PER_ROUND = 100  # a fresh install has every site due at once: spread them out
 
 
+class GatheringStore(OfficialPollerStore, ProberStore, Protocol):
+    """The official pages' poller and the website prober, together."""
+
+
 class Gathering:
     """The signals step; None from `of` when the settings gather nothing."""
 
     def __init__(
         self,
-        store: Store,
+        store: GatheringStore,
         *,
         poller: OfficialPoller | None,
         prober: Prober | None,
@@ -45,7 +50,7 @@ class Gathering:
     @classmethod
     def of(
         cls,
-        store: Store,
+        store: GatheringStore,
         settings: Settings,
         *,
         catalog: Callable[[], CatalogIndex],
@@ -70,7 +75,7 @@ class Gathering:
 
 
 async def gather_once(
-    store: Store,
+    store: GatheringStore,
     catalog: CatalogIndex,
     now: datetime,
     *,
@@ -84,7 +89,7 @@ async def gather_once(
         await prober.probe_all(due[:PROBES_PER_ROUND], now=now)
 
 
-def _sync_sources(store: Store, catalog: CatalogIndex, now: datetime) -> None:
+def _sync_sources(store: GatheringStore, catalog: CatalogIndex, now: datetime) -> None:
     with store.transaction():
         result = store.sync_official_sources(catalog.services, now=now)
     log.info("official status sources: %s", result)
