@@ -2,13 +2,16 @@
 stay as fast after a year as on day one?
 
     python bench/growth.py [--days 365] [--reports-per-day 20000] [--seconds 5] [--workers 2]
+                           [--keep-hours-days 35] [--sizes-only]
 
 It fills a scratch SQLite database (the whole catalog) day by day, as the intake would
 write it: a report row per report, per-minute totals and breakdowns, hourly totals. Reports
 follow each service's popularity and the time of day, with an outage on a random service
 every other day. After each simulated day, retention runs as the leader runs it (the
-default KEEP_* settings) and the write-ahead log is checkpointed. It prints the database's
-size every 30 days, and, on the first day and after the year, the intake
+default KEEP_* settings, or --keep-hours-days) and the write-ahead log is checkpointed. It
+prints the database's size every 30 days with the rows and megabytes (indexes included) of
+each kind of data and SQLite's free pages, and, unless --sizes-only, on the first day and
+after the year, the intake
 (durable report POSTs) and read (status JSON) figures of the real server against the bare
 ASGI reference, measured in turns in the same run (wrk if installed).
 """
@@ -97,17 +100,46 @@ def simulate_day(
         )
 
 
+# What each kind of data takes in the file, indexes included (SQLite's dbstat).
+_KINDS = {
+    "reports": ("reports",),
+    "minutes": ("minute_totals", "minute_breakdowns"),
+    "hours": ("hour_totals",),
+    "days": ("day_totals",),
+}
+
+
 def _rows(store: SqlStore) -> dict[str, int]:
     tables = {
         "reports": schema.reports,
         "minutes": schema.minute_totals,
         "hours": schema.hour_totals,
+        "days": schema.day_totals,
     }
     with store.engine.connect() as connection:
         return {
             name: int(connection.execute(select(func.count()).select_from(table)).scalar_one())
             for name, table in tables.items()
         }
+
+
+def _megabytes(store: SqlStore) -> dict[str, float]:
+    """MB per kind of data, its indexes included, and the free pages SQLite will reuse."""
+    with store.engine.connect() as connection:
+        owner = dict(connection.exec_driver_sql("SELECT name, tbl_name FROM sqlite_master").all())
+        pages = connection.exec_driver_sql("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name")
+        by_table: dict[str, int] = {}
+        for name, size in pages:
+            table = owner.get(name, name)
+            by_table[table] = by_table.get(table, 0) + int(size)
+        page_size = connection.exec_driver_sql("PRAGMA page_size").scalar_one()
+        free = connection.exec_driver_sql("PRAGMA freelist_count").scalar_one()
+    sizes = {
+        kind: sum(by_table.get(table, 0) for table in tables) / 1e6
+        for kind, tables in _KINDS.items()
+    }
+    sizes["free"] = int(free) * int(page_size) / 1e6
+    return sizes
 
 
 def _size(path: Path) -> int:
@@ -160,6 +192,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument(
+        "--keep-hours-days",
+        type=int,
+        default=retention.Retention().hours.days,
+        help="hourly totals kept (1095 was the default before they were folded into days)",
+    )
+    parser.add_argument("--sizes-only", action="store_true", help="no intake or read load")
     options = parser.parse_args()
     rng = np.random.default_rng(options.seed)
     end = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -178,18 +217,21 @@ def main() -> None:
             f"{len(services):,} services, {options.days} days, about "
             f"{options.reports_per_day:,} reports a day (+ an outage every other day)"
         )
+        keeping = retention.Retention(hours=timedelta(days=options.keep_hours_days))
         start_figures: dict[str, float] = {}
-        print(f"{'day':>5} {'database':>12} {'reports':>12} {'minute rows':>12} {'hour rows':>10}")
+        print(
+            f"{'day':>5} {'file MB':>8} "
+            + " ".join(f"{kind + ' rows':>12} {'MB':>5}" for kind in _KINDS)
+            + f" {'free MB':>7}"
+        )
         for number in range(options.days):
             day = first_day + timedelta(days=number)
             simulate_day(store, ids, weights, day, options.reports_per_day, rng)
             asyncio.run(
-                retention.prune_round(
-                    store, retention.Retention(), ids.tolist(), now=day + timedelta(days=1)
-                )
+                retention.prune_round(store, keeping, ids.tolist(), now=day + timedelta(days=1))
             )
             store.checkpoint_log(busy_milliseconds=1000)
-            if number == 0:
+            if number == 0 and not options.sizes_only:
                 # Measured on a copy: the load's own reports, stamped today, must not stay
                 # in the year being replayed (retention reads the oldest rows first).
                 first = data_dir / "day-one"
@@ -197,13 +239,16 @@ def main() -> None:
                 backup.backup(database, first / "outagewatch.db")
                 start_figures = measure(first, options)
             if (number + 1) % 30 == 0 or number + 1 == options.days:
-                rows = _rows(store)
+                rows, sizes = _rows(store), _megabytes(store)
                 print(
-                    f"{number + 1:>5} {_size(database) / 1e6:>9.1f} MB "
-                    f"{rows['reports']:>12,} {rows['minutes']:>12,} {rows['hours']:>10,}",
+                    f"{number + 1:>5} {_size(database) / 1e6:>8.1f} "
+                    + " ".join(f"{rows[kind]:>12,} {sizes[kind]:>5.1f}" for kind in _KINDS)
+                    + f" {sizes['free']:>7.1f}",
                     flush=True,
                 )
         store.engine.dispose()
+        if options.sizes_only:
+            return
         end_figures = measure(data_dir, options)
     print(f"{'':14} {'intake/s':>9} {'ratio':>6} {'read/s':>9} {'ratio':>6}")
     for name, figures in (("day one", start_figures), ("after a year", end_figures)):

@@ -97,7 +97,8 @@ class Settings(BaseSettings):
     # hour of minutes, usual levels read weeks of hours; the floors keep them working.
     keep_reports_days: int = Field(default=30, ge=1, description="Raw report rows")
     keep_minutes_days: int = Field(default=14, ge=8, description="Per-minute totals")
-    keep_hours_days: int = Field(default=3 * 365, ge=35, description="Hourly totals")
+    keep_hours_days: int = Field(default=35, ge=35, description="Hourly totals")
+    keep_daily_days: int = Field(default=3 * 365, ge=35, description="Daily totals")
     keep_messages_days: int = Field(default=30, ge=1, description="Sent or failed messages")
     log_format: Literal["text", "json"] = Field(
         default="text", description="One line per request and background step: text or json"

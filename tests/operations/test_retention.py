@@ -57,6 +57,7 @@ def _counts(store: SqlStore) -> dict[str, int]:
         "minutes": schema.minute_totals,
         "breakdowns": schema.minute_breakdowns,
         "hours": schema.hour_totals,
+        "days": schema.day_totals,
         "messages": schema.outbox,
     }
     with store.engine.connect() as connection:
@@ -91,12 +92,72 @@ def test_a_round_keeps_recent_rows_and_deletes_old_ones_on_every_engine(
     deleted = asyncio.run(retention.prune_round(store, Retention(), ids, now=NOW))
     after = _counts(store)
 
-    assert before == {"reports": 7, "minutes": 7, "breakdowns": 7, "hours": 5, "messages": 2}
-    # Reports and minutes older than 30 and 14 days go; hours only after three years; a
-    # message that was never sent stays whatever its age.
-    assert after == {"reports": 2, "minutes": 2, "breakdowns": 2, "hours": 4, "messages": 1}
-    assert deleted == sum(before.values()) - sum(after.values())
+    assert before == {
+        "reports": 7, "minutes": 7, "breakdowns": 7, "hours": 5, "days": 0, "messages": 2,
+    }  # fmt: skip
+    # Reports and minutes older than 30 and 14 days go; hours older than five weeks become
+    # their day's total, kept three years; a message never sent stays whatever its age.
+    assert after == {
+        "reports": 2, "minutes": 2, "breakdowns": 2, "hours": 2, "days": 2, "messages": 1,
+    }  # fmt: skip
+    # Reports, minutes, breakdowns, the folded hours, the ancient hour's day, a message.
+    assert deleted == 5 + 5 + 5 + 3 + 1 + 1
     assert asyncio.run(retention.prune_round(store, Retention(), ids, now=NOW)) == 0
+
+
+def _hour_totals(store: SqlStore, slug: str, counts: dict[datetime, int]) -> None:
+    target = service_id(store, slug)
+    with store.transaction():
+        store.add_counts([(target, int(at.timestamp()) // 60, n) for at, n in counts.items()], [])
+
+
+def test_hours_older_than_five_weeks_become_their_days_total(store: SqlStore) -> None:
+    with store.transaction():
+        store.sync_catalog(CATEGORIES, [CHAT, BANK])
+    midnight = datetime(2027, 4, 1, tzinfo=UTC)  # 61 days before NOW
+    _hour_totals(store, "chat", {midnight: 3, midnight + timedelta(hours=5): 4})
+    _hour_totals(store, "bank", {midnight + timedelta(hours=23): 2})
+    _hour_totals(store, "chat", {NOW - timedelta(days=3): 9})
+    whole_span = {"since": midnight, "until": NOW + timedelta(hours=1)}
+    by_day = store.daily_totals_all(**whole_span)
+    ids = sorted(service_id(store, slug) for slug in ("chat", "bank"))
+
+    asyncio.run(retention.prune_round(store, Retention(), ids, now=NOW))
+
+    day = int(midnight.timestamp()) // 86_400
+    chat, bank = service_id(store, "chat"), service_id(store, "bank")
+    assert _counts(store)["hours"] == 1  # three days ago: detection still reads it
+    assert store.daily_totals_all(**whole_span) == by_day
+    assert by_day == {(chat, day): 7, (bank, day): 2, (chat, day + 58): 9}
+
+
+def test_a_day_that_straddles_the_horizon_stays_in_hours_until_all_of_it_is_past(
+    store: SqlStore,
+) -> None:
+    with store.transaction():
+        store.sync_catalog(CATEGORIES, [CHAT])
+    horizon = NOW - Retention().hours  # 12:00, 35 days ago
+    _hour_totals(store, "chat", {horizon - timedelta(hours=2): 5, horizon + timedelta(hours=2): 6})
+    ids = [service_id(store, "chat")]
+
+    asyncio.run(retention.prune_round(store, Retention(), ids, now=NOW))
+    kept_the_day = _counts(store)
+    asyncio.run(retention.prune_round(store, Retention(), ids, now=NOW + timedelta(hours=12)))
+    folded = _counts(store)
+
+    assert (kept_the_day["hours"], kept_the_day["days"]) == (2, 0)
+    assert (folded["hours"], folded["days"]) == (0, 1)
+
+
+def test_hours_detection_reads_are_kept_whatever_is_configured(store: SqlStore) -> None:
+    with store.transaction():
+        store.sync_catalog(CATEGORIES, [CHAT])
+    _hour_totals(store, "chat", {NOW - timedelta(days=28, hours=12): 1})
+    too_short = Retention(hours=timedelta(days=2))
+
+    asyncio.run(retention.prune_round(store, too_short, [service_id(store, "chat")], now=NOW))
+
+    assert _counts(store)["hours"] == 1
 
 
 def test_old_reports_go_in_steps_of_bounded_size(store: SqlStore) -> None:

@@ -128,6 +128,17 @@ hour_totals = Table(
     Index(None, "hour"),
 )
 
+# Counted reports per service and UTC day (Unix minute // 1440): retention folds hourly totals
+# older than detection and the pages read into these, kept for years (operations/retention.py).
+day_totals = Table(
+    "day_totals",
+    metadata,
+    Column("service_id", ForeignKey("services.id"), primary_key=True),
+    Column("day", Integer, primary_key=True),
+    Column("reports", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+
 # Periods in which reports could not be received (the database or the intake away), recorded
 # by the intake once it can write again: detection does not take them for calm minutes.
 data_gaps = Table(
