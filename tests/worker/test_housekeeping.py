@@ -29,7 +29,12 @@ class Pruned:
         yield
 
     def prune_counts(
-        self, service_ids: Sequence[int], *, minutes_before: int, hours_before: int
+        self,
+        service_ids: Sequence[int],
+        *,
+        minutes_before: int,
+        hours_before: int,
+        days_before: int,
     ) -> int:
         self.pruned.append(f"counts of {list(service_ids)}")
         return 0

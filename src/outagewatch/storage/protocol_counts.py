@@ -71,6 +71,11 @@ class CountsReader(RecentCountsReader, Protocol):
         """Counted reports per (service id, Unix hour), whole hours overlapping [since, until)."""
         ...
 
+    def daily_totals_all(self, *, since: datetime, until: datetime) -> dict[tuple[int, int], int]:
+        """Counted reports per (service id, Unix day), whole UTC days overlapping [since,
+        until): hourly totals are kept five weeks (KEEP_HOURS_DAYS), days for years."""
+        ...
+
     def data_gaps(self, *, since: datetime, until: datetime) -> list[tuple[datetime, datetime]]:
         """Periods without data that overlap [since, until), oldest first."""
         ...
