@@ -32,8 +32,9 @@ class Leadership(Protocol):
 
 @dataclass(slots=True)
 class LeaderFlag:
-    """Whether this process leads right now: set by the detection loop, read by the other
-    leader-only loops (signals), so they follow one lock instead of taking their own."""
+    """Whether this process leads right now: set by the lead step (worker/detection.py), read
+    by the other leader-only steps (signals, pruning, demo traffic), so they follow one lock
+    instead of taking their own."""
 
     held: bool = False
 
@@ -109,7 +110,7 @@ class PostgresLeadership:
 
 def try_to_lead(leadership: Leadership) -> bool:
     """Whether this process leads now. A database out of reach (PostgreSQL restarting) means
-    not leading for now: the loop asks again at its next turn instead of dying with it."""
+    not leading for now: the lead step asks again at its next turn instead of dying with it."""
     try:
         return leadership.try_acquire()
     except (SQLAlchemyError, OSError):
