@@ -11,10 +11,10 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from outagewatch.api import schemas
+from outagewatch.basics.minutes import unix_minute
 from outagewatch.basics.tokens import token_hash
 from outagewatch.context import AppContext
 from outagewatch.signals.collectors import MENTIONS_SCOPE
-from outagewatch.storage.sql_base import unix_minute
 
 router = APIRouter(prefix="/api/v1/signals", tags=["signals"])
 
