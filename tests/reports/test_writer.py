@@ -57,6 +57,18 @@ def test_a_batch_is_stored_and_answered_with_fresh_counts(
     assert loaded_store.count_reports() == 2
 
 
+def test_only_the_writer_decides_whether_a_report_counts(
+    loaded_store: SqlStore, clock: FixedClock
+) -> None:
+    writer = _writer(loaded_store, clock)
+    claims_uncounted = replace(_report(loaded_store, "carol", "net-c"), uncounted_reason="brigade")
+
+    acks = writer.commit_batch([claims_uncounted])
+
+    assert (acks[0].counted, acks[0].uncounted_reason) == (True, None)
+    assert acks[0].counts.reports_this_hour == 1
+
+
 def test_a_second_report_within_the_window_is_kept_but_not_counted(
     loaded_store: SqlStore, clock: FixedClock
 ) -> None:
