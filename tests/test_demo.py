@@ -6,7 +6,7 @@ import numpy as np
 
 from outagewatch import demo
 from outagewatch.clock import FixedClock
-from outagewatch.reports.summary import summarise
+from outagewatch.status.summary import summarise
 from outagewatch.storage.sql import SqlStore
 
 

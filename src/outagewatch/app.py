@@ -82,6 +82,7 @@ def create_app(
         ),
         hub=site.state.hub,
         tracked=lambda slug: slug in site.state.context.catalog.by_slug,
+        context=site.state.context,
     )
     # Outside everything: body limits, security headers on every error, no Host-made redirects.
     inner = Hardening(

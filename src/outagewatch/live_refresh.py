@@ -19,7 +19,7 @@ from typing import Protocol
 
 from outagewatch.catalog.search import CatalogIndex
 from outagewatch.live import FigureReads, LiveHub, ServiceUpdate, read_updates
-from outagewatch.reports.summary import last_hour_span
+from outagewatch.status.summary import last_hour_span
 
 log = logging.getLogger(__name__)
 

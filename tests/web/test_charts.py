@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
-from outagewatch.reports.recent import recent_activity
+from outagewatch.status.recent import recent_activity
 from outagewatch.storage.sql import SqlStore
 from tests.conftest import NOW
 from tests.helpers import add_reports

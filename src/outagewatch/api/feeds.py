@@ -1,4 +1,5 @@
-"""Feeds, badges, open data and a Statuspage-compatible API: thin views over the store.
+"""Feeds, badges, open data and a Statuspage-compatible API: thin views over the status read
+model (open data reads the store's hourly totals as they are).
 
 The shaping lives in pure modules beside this one: feed_building (Atom/RSS), statuspage_shape,
 open_data, and status.badge.
@@ -16,9 +17,10 @@ from outagewatch.api import open_data, schemas
 from outagewatch.api import statuspage_shape as statuspage
 from outagewatch.api.feed_building import FeedKind, FeedSpec, render_feed
 from outagewatch.context import AppContext
-from outagewatch.detection.status import status_label
 from outagewatch.http.requests import app_context, tracked_service
+from outagewatch.status import overview
 from outagewatch.status.badge import STATUS_COLOURS, render_badge
+from outagewatch.status.card import read_card
 
 router = APIRouter()
 
@@ -63,7 +65,8 @@ def _public_url(context: AppContext) -> str:
 
 def _service_feed(request: Request, slug: str, kind: FeedKind) -> Response:
     context = app_context(request)
-    service, service_id = tracked_service(context, slug)
+    service, _ = tracked_service(context, slug)
+    now = context.clock.now()
     base = _public_url(context)
     spec = FeedSpec(
         title=f"{service.name} outages · {context.settings.site_name}",
@@ -72,10 +75,10 @@ def _service_feed(request: Request, slug: str, kind: FeedKind) -> Response:
         page_url=f"{base}/services/{slug}",
         site_name=context.settings.site_name,
         public_url=base,
-        quiet_since=context.clock.now(),
+        quiet_since=now,
     )
-    incidents = context.store.incidents_of(service_id, limit=SERVICE_FEED_ENTRIES)
-    document = render_feed(spec, [(incident, service) for incident in incidents], kind=kind)
+    card = read_card(context.store, service=service, now=now, incidents=SERVICE_FEED_ENTRIES)
+    document = render_feed(spec, [(incident, service) for incident in card.incidents], kind=kind)
     return Response(document, media_type=FEED_MEDIA_TYPES[kind], headers=PUBLIC)
 
 
@@ -92,9 +95,9 @@ def _site_feed(request: Request, kind: FeedKind) -> Response:
         public_url=base,
         quiet_since=context.clock.now(),
     )
-    by_id = context.catalog.by_id
-    incidents = context.store.recent_incidents(limit=SITE_FEED_ENTRIES)
-    pairs = [(i, by_id[i.service_id]) for i in incidents if i.service_id in by_id]
+    pairs = overview.read_latest_incidents(
+        context.store, catalog=context.catalog, limit=SITE_FEED_ENTRIES
+    )
     document = render_feed(spec, pairs, kind=kind)
     return Response(document, media_type=FEED_MEDIA_TYPES[kind], headers=PUBLIC)
 
@@ -155,10 +158,9 @@ def site_feed_rss(request: Request) -> Response:
 def status_badge(request: Request, slug: str) -> Response:
     """An SVG badge with the service's name and current status, for READMEs and dashboards."""
     context = app_context(request)
-    service, service_id = tracked_service(context, slug)
-    status = context.store.statuses().get(service_id)
-    word = status.status if status else "ok"
-    svg = render_badge(service.name, status_label(word), STATUS_COLOURS[word])
+    service, _ = tracked_service(context, slug)
+    card = read_card(context.store, service=service, now=context.clock.now())
+    svg = render_badge(service.name, card.label, STATUS_COLOURS[card.word])
     return Response(svg, media_type="image/svg+xml; charset=utf-8", headers=PUBLIC)
 
 
@@ -218,16 +220,14 @@ def hourly_json(request: Request, day: DayQuery = None) -> JSONResponse:
 
 def _page_facts(request: Request, slug: str, *, incidents: int) -> statuspage.PageFacts:
     context = app_context(request)
-    service, service_id = tracked_service(context, slug)
-    tracked_since = context.store.history_started_at() or context.clock.now()
-    status = context.store.statuses().get(service_id)
-    recent = context.store.incidents_of(service_id, limit=incidents)
+    service, _ = tracked_service(context, slug)
+    card = read_card(context.store, service=service, now=context.clock.now(), incidents=incidents)
     return statuspage.PageFacts(
         service=service,
-        status=status.status if status else "ok",
-        status_since=status.since if status else tracked_since,
-        tracked_since=tracked_since,
-        incidents=recent,
+        status=card.word,
+        status_since=card.status.since,
+        tracked_since=card.tracked_since,
+        incidents=card.incidents,
         public_url=_public_url(context),
     )
 

@@ -4,12 +4,17 @@ Raw ASGI in front of FastAPI, like api/intake.py and api/snapshot.py: when a ser
 down, ten thousand viewers of its page each get every change, and on this path each layer of
 middleware and each response wrapper costs per viewer per change (bench/sse.py measures it).
 The routes are described in the OpenAPI document by api/openapi.py.
+
+A viewer's first event is what this process last told the service's viewers; the first viewer
+of a service on this process gets it from the status read model (one read for a crowd that
+arrives at once), published to the hub so that the refresher's next read is no news.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import asdict
@@ -19,9 +24,13 @@ import msgspec
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from outagewatch.api.snapshot import NOT_ALLOWED, Plain, send_plain
+from outagewatch.context import AppContext
 from outagewatch.http.requests import not_tracked
 from outagewatch.http.security import HEADERS as SECURITY_HEADERS
 from outagewatch.live import LiveHub, ServiceUpdate, StreamEndedError
+from outagewatch.status.card import StatusCard, read_card
+
+log = logging.getLogger(__name__)
 
 SERVICE_EVENTS_PATH = re.compile(r"^/api/v1/services/([^/]+)/events$")
 ALL_EVENTS_PATH = "/api/v1/events"
@@ -46,10 +55,19 @@ def event(update: ServiceUpdate) -> bytes:
 class LiveStreams:
     """GET /api/v1/services/{slug}/events and GET /api/v1/events; the rest goes to the app."""
 
-    def __init__(self, app: ASGIApp, *, hub: LiveHub, tracked: Callable[[str], bool]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        hub: LiveHub,
+        tracked: Callable[[str], bool],
+        context: AppContext,
+    ) -> None:
         self.app = app
         self.hub = hub
         self._tracked = tracked
+        self._context = context
+        self._reading: dict[str, asyncio.Future[ServiceUpdate]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -83,6 +101,8 @@ class LiveStreams:
         leaving.add_done_callback(lambda _: subscription.end())
         try:
             first = self.hub.last(slug) if slug is not None else None
+            if first is None and slug is not None:
+                await self._tell_the_hub(slug)  # this viewer gets it through the subscription
             opening = RETRY + (event(first) if first is not None else b"")
             await send({"type": "http.response.body", "body": opening, "more_body": True})
             while True:
@@ -96,6 +116,40 @@ class LiveStreams:
             leaving.cancel()
         # The server is closing (a viewer who left is sent nothing more by the server).
         await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def _tell_the_hub(self, slug: str) -> None:
+        """The first viewer of a service on this process: its figures from the read model,
+        published to every viewer of it. A crowd arriving at once waits on one read."""
+        flight = self._reading.get(slug)
+        if flight is None:
+            flight = asyncio.ensure_future(asyncio.to_thread(self._read_update, slug))
+            self._reading[slug] = flight
+            flight.add_done_callback(lambda _: self._reading.pop(slug, None))
+        try:
+            update = await asyncio.shield(flight)
+        except Exception:
+            # The refresher brings the figures a moment later; the stream need not wait.
+            log.warning("cannot read %s for its first viewer", slug, exc_info=True)
+            return
+        if self.hub.last(slug) is None:  # else something newer came meanwhile
+            self.hub.publish([update])
+
+    def _read_update(self, slug: str) -> ServiceUpdate:
+        context = self._context
+        service = context.catalog.by_slug[slug]
+        return update_of(read_card(context.store, service=service, now=context.clock.now()))
+
+
+def update_of(card: StatusCard) -> ServiceUpdate:
+    """A stream's event for a service: its status card, as the hub carries it."""
+    return ServiceUpdate(
+        slug=card.service.slug,
+        name=card.service.name,
+        status=card.word,
+        reports_this_hour=card.reports_this_hour,
+        reports_today=card.reports_today,
+        timeline=card.timeline_mark,
+    )
 
 
 async def _until_disconnected(receive: Receive) -> None:

@@ -22,14 +22,14 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from outagewatch.api.snapshot_cache import Header, Snapshot, SnapshotUnavailableError
-from outagewatch.catalog.model import Service
 from outagewatch.context import AppContext
-from outagewatch.detection.status import StatusWord, status_label
+from outagewatch.detection.status import StatusWord
 from outagewatch.http.requests import not_tracked
 from outagewatch.http.security import HEADERS as SECURITY_HEADERS
 from outagewatch.http.security import SESSION_COOKIE
 from outagewatch.live import LiveHub
-from outagewatch.storage.protocol import Store
+from outagewatch.status.card import StatusCard, read_card
+from outagewatch.status.details import ServiceDetails, read_details
 
 STATUS_PATH = re.compile(r"^/api/v1/services/([a-z0-9-]{1,80})/status$")
 PAGE_PATH = re.compile(r"^/services/([a-z0-9-]{1,80})$")
@@ -68,25 +68,19 @@ class ServiceStatusOut(msgspec.Struct):
 _encode = msgspec.json.Encoder().encode
 
 
-def read_status(store: Store, *, service: Service, now: datetime) -> ServiceStatusOut:
-    """The figures of GET /api/v1/services/{slug}, read with three small queries."""
-    assert service.id is not None, "services from storage carry their id"
-    counts = store.recent_counts([service.id], now=now)[service.id]
-    status = store.statuses().get(service.id)
-    # As reports.summary does: a service never judged has been fine since counting began.
-    since = status.since if status else store.history_started_at() or now
-    word = status.status if status else "ok"
+def status_out(card: StatusCard) -> ServiceStatusOut:
+    """The body of GET /api/v1/services/{slug}/status."""
     return ServiceStatusOut(
-        slug=service.slug,
-        name=service.name,
-        status=word,
-        label=status_label(word),
-        since=since,
-        explanation=status.evidence.get("explanation") if status else None,
-        reports_this_hour=counts.reports_this_hour,
-        reports_today=counts.reports_today,
-        updated_at=now,
-        stale=status.counters.stale if status else False,
+        slug=card.service.slug,
+        name=card.service.name,
+        status=card.word,
+        label=card.label,
+        since=card.status.since,
+        explanation=card.explanation,
+        reports_this_hour=card.reports_this_hour,
+        reports_today=card.reports_today,
+        updated_at=card.generated_at,
+        stale=card.stale,
     )
 
 
@@ -242,7 +236,7 @@ async def send_plain(send: Send, scope: Scope, response: Plain) -> None:
 class PageRenderer(Protocol):
     """The HTML face, as app.py hands it over: api/ renders no HTML of its own."""
 
-    def anonymous_service_page(self, service: Service) -> bytes:
+    def anonymous_service_page(self, details: ServiceDetails) -> bytes:
         """The service page as a visitor without a session sees it."""
         ...
 
@@ -265,11 +259,18 @@ def snapshot_reads(site: FastAPI, *, renderer: PageRenderer) -> SnapshotReads:
 
     def status_body(slug: str) -> bytes:
         service = context.catalog.by_slug[slug]
-        return _encode(read_status(context.store, service=service, now=context.clock.now()))
+        card = read_card(context.store, service=service, now=context.clock.now())
+        return _encode(status_out(card))
 
     def page_body(slug: str) -> bytes:
-        service = context.catalog.by_slug[slug]
-        return renderer.anonymous_service_page(service)
+        details = read_details(
+            context.store,
+            catalog=context.catalog,
+            service=context.catalog.by_slug[slug],
+            now=context.clock.now(),
+            with_voices=context.settings.show_comments,
+        )
+        return renderer.anonymous_service_page(details)
 
     async def compute_status(slug: str) -> bytes:
         return await asyncio.to_thread(status_body, slug)

@@ -10,26 +10,14 @@ from outagewatch.api import schemas
 from outagewatch.catalog.categories import CATEGORIES, CATEGORY_BY_SLUG
 from outagewatch.catalog.countries import country_name
 from outagewatch.catalog.model import Service
-from outagewatch.detection.status import status_label
 from outagewatch.http.requests import app_context, tracked_service
 from outagewatch.incidents import reading
-from outagewatch.reports.summary import summarise
 from outagewatch.reports.visitor import visitor_country
+from outagewatch.status import overview
+from outagewatch.status.details import read_details
 from outagewatch.storage.records import Incident, ServiceStatus
 
 router = APIRouter(prefix="/api/v1", tags=["v1"])
-
-# What of a verdict's evidence the API shows (the rest is the detector's bookkeeping).
-PUBLIC_EVIDENCE = {
-    "observed",
-    "expected",
-    "ratio",
-    "probability",
-    "window_minutes",
-    "top_problems",
-    "top_regions",
-    "top_platforms",
-}
 
 # A real slug as the example, so a reader (and a fuzzer) gets past the 404 at once.
 ServiceSlug = Annotated[
@@ -75,7 +63,7 @@ def list_services(
     context = app_context(request)
     if category is not None and category not in CATEGORY_BY_SLUG:
         raise HTTPException(422, f"Unknown category {category!r}; see /api/v1/categories.")
-    statuses = context.store.statuses()
+    statuses = overview.read_overview(context.store, now=context.clock.now()).statuses
     matches = context.catalog.search(
         q,
         category=category,
@@ -98,8 +86,11 @@ def get_service(request: Request, slug: ServiceSlug) -> schemas.ServiceDetail:
     """A service's status, recent report counts, 24-hour series, problems and regions."""
     context = app_context(request)
     service, _ = tracked_service(context, slug)
-    summary = summarise(context.store, service=service, now=context.clock.now())
-    statuses = context.store.statuses()
+    details = read_details(
+        context.store, catalog=context.catalog, service=service, now=context.clock.now()
+    )
+    summary = details.summary
+    card = details.card
     return schemas.ServiceDetail(
         slug=service.slug,
         name=service.name,
@@ -114,19 +105,15 @@ def get_service(request: Request, slug: ServiceSlug) -> schemas.ServiceDetail:
         status_page=service.status_page,
         statuspage_io=service.statuspage_io,
         status=schemas.StatusOut(
-            word=summary.status.status,
-            label=status_label(summary.status.status),
-            since=summary.status.since,
-            explanation=summary.status.evidence.get("explanation"),
-            stale=summary.status.counters.stale,
-            evidence={
-                key: value
-                for key, value in summary.status.evidence.items()
-                if key in PUBLIC_EVIDENCE
-            },
+            word=card.word,
+            label=card.label,
+            since=card.status.since,
+            explanation=card.explanation,
+            stale=card.stale,
+            evidence=card.public_evidence,
         ),
-        reports_this_hour=summary.reports_this_hour,
-        reports_today=summary.reports_today,
+        reports_this_hour=card.reports_this_hour,
+        reports_today=card.reports_today,
         left_out_today=summary.left_out_today,
         series=[
             schemas.HourOut(start=point.start, reports=point.reports, usual=point.usual)
@@ -150,8 +137,8 @@ def get_service(request: Request, slug: ServiceSlug) -> schemas.ServiceDetail:
             )
             for region in summary.regions
         ],
-        related=[_brief(other, statuses) for other in context.catalog.related(service)],
-        generated_at=summary.generated_at,
+        related=[_brief(other, details.statuses) for other in details.related],
+        generated_at=card.generated_at,
     )
 
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
-from outagewatch.reports.recent import HourSoFar, SlotPoint
-from outagewatch.reports.summary import HourPoint
+from outagewatch.status.recent import HourSoFar, SlotPoint
+from outagewatch.status.summary import HourPoint
 
 WIDTH = 720  # drawing units; the SVG is stretched to its box
 HEIGHT = 180

@@ -13,7 +13,8 @@ from outagewatch.context import AppContext
 from outagewatch.http.requests import app_context
 from outagewatch.http.security import SESSION_COOKIE
 from outagewatch.incidents import reading
-from outagewatch.reports.summary import last_hour_span
+from outagewatch.status import details as service_details
+from outagewatch.status.summary import last_hour_span
 from outagewatch.storage.records import Incident
 from outagewatch.web.fragments import fragment_cache
 from outagewatch.web.headlines import for_incident
@@ -87,10 +88,14 @@ def _voices(
 ) -> dict[str, Any]:
     """What people said while the incident lasted."""
     account = context.accounts.session_account(request.cookies.get(SESSION_COOKIE), now=now)
-    return voice_values(
-        context,
-        service,
-        since=incident.started_at,
-        until=(incident.resolved_at or now) + timedelta(minutes=1),
-        account=account,
+    said = (
+        service_details.read_voices(
+            context.store,
+            service=service,
+            since=incident.started_at,
+            until=(incident.resolved_at or now) + timedelta(minutes=1),
+        )
+        if context.settings.show_comments
+        else None
     )
+    return voice_values(context, service, said, account=account)

@@ -1,8 +1,7 @@
-"""HTML pages: each view turns a request into one service call and one template."""
+"""HTML pages: each view asks the status read model one question and renders its answer."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -13,18 +12,17 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from outagewatch.catalog import data_file, notices
-from outagewatch.catalog.categories import CATEGORIES, CATEGORY_BY_SLUG
+from outagewatch.catalog.categories import CATEGORY_BY_SLUG
 from outagewatch.catalog.countries import country_name
-from outagewatch.catalog.model import Service
 from outagewatch.context import AppContext
 from outagewatch.http.encoding import accepts_gzip
 from outagewatch.http.requests import app_context, tracked_service
 from outagewatch.http.security import SESSION_COOKIE
-from outagewatch.incidents import reading, timeline
+from outagewatch.incidents import reading
 from outagewatch.reports.platforms import PLATFORMS
-from outagewatch.reports.recent import recent_activity
-from outagewatch.reports.summary import last_hour_span, region_shares, summarise
 from outagewatch.reports.visitor import visitor_country
+from outagewatch.status import details as service_details
+from outagewatch.status import overview
 from outagewatch.storage.records import Account
 from outagewatch.web import presenters, rendering, voices, worldmap
 from outagewatch.web.accounts import CHOICE_LABELS, choice_of
@@ -35,10 +33,6 @@ from outagewatch.web.worldmap import render_world_map
 router = APIRouter(include_in_schema=False)
 
 SEARCH_LIMIT = 60
-INCIDENTS_ON_PAGE = 3
-HOME_RANKED = 12
-HOME_POPULAR = 30
-HOME_MAPPED = 200  # services whose reports the home map shows
 
 
 _page_values = rendering.page_values
@@ -48,47 +42,25 @@ _render = rendering.render_page
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request) -> HTMLResponse:
     context = app_context(request)
-    now = context.clock.now()
-    statuses = context.store.statuses()
-    hour_start, hour_end = last_hour_span(now)
-    last_hour = context.store.totals_by_service(since=hour_start, until=hour_end)
-    by_id = {service.id: service for service in context.catalog.services}
-    with_problems = sorted(
-        (
-            (by_id[service_id], status)
-            for service_id, status in statuses.items()
-            if status.status != "ok" and service_id in by_id
-        ),
-        key=lambda pair: (pair[1].status != "major", -last_hour.get(pair[0].id or 0, 0)),
-    )
-    most_reported = sorted(
-        ((by_id[service_id], n) for service_id, n in last_hour.items() if service_id in by_id),
-        key=lambda pair: -pair[1],
-    )[:HOME_RANKED]
-    category_sizes = {
-        category.slug: len(context.catalog.in_category(category.slug)) for category in CATEGORIES
-    }
-    # The map: countries of the last hour's reports, over the most reported services.
-    mapped = sorted(last_hour, key=lambda service_id: -last_hour[service_id])[:HOME_MAPPED]
-    countries = (
-        context.store.country_totals(mapped, since=hour_start, until=hour_end) if mapped else {}
-    )
+    view = overview.read_home(context.store, catalog=context.catalog, now=context.clock.now())
     world_map = Markup(  # noqa: S704 - our own code escapes all text  # nosec B704
         render_world_map(
-            countries, title="Where reports came from in the last hour", country_name=country_name
+            view.countries,
+            title="Where reports came from in the last hour",
+            country_name=country_name,
         )
     )
     return _render(
         request,
         "home.html",
-        with_problems=with_problems,
-        most_reported=most_reported,
-        popular=presenters.trouble_first(context.catalog.popular(HOME_POPULAR), statuses),
-        category_sizes=category_sizes,
-        service_count=len(context.catalog.services),
-        regions=region_shares(countries),
+        with_problems=view.with_problems,
+        most_reported=view.most_reported,
+        popular=presenters.trouble_first(view.popular, view.overview.statuses),
+        category_sizes=view.category_sizes,
+        service_count=view.service_count,
+        regions=view.regions,
         world_map=world_map,
-        updated_at=now,
+        updated_at=view.updated_at,
     )
 
 
@@ -98,7 +70,7 @@ def search(request: Request, q: str = "") -> Response:
     query = q.strip()[:100]
     if not query:
         return _render(request, "search.html", query=query, results=[], choices=False)
-    statuses = context.store.statuses()
+    statuses = overview.read_overview(context.store, now=context.clock.now()).statuses
     answer = context.catalog.lookup(
         query,
         limit=SEARCH_LIMIT,
@@ -131,20 +103,17 @@ def category_page(request: Request, slug: str) -> HTMLResponse:
     category = CATEGORY_BY_SLUG.get(slug)
     if category is None:
         raise HTTPException(404, f"There is no category called {slug!r}.")
-    now = context.clock.now()
-    hour_start, hour_end = last_hour_span(now)
-    last_hour = context.store.totals_by_service(since=hour_start, until=hour_end)
-    statuses = context.store.statuses()
+    now_seen = overview.read_overview(context.store, now=context.clock.now())
     services = presenters.trouble_first(
-        context.catalog.in_category(slug), statuses, reports_last_hour=last_hour
+        context.catalog.in_category(slug), now_seen.statuses, reports_last_hour=now_seen.last_hour
     )
     return _render(
         request,
         "category.html",
         category=category,
         services=services,
-        statuses=statuses,
-        last_hour=last_hour,
+        statuses=now_seen.statuses,
+        last_hour=now_seen.last_hour,
     )
 
 
@@ -166,7 +135,17 @@ def service_page(
     now = context.clock.now()
     account = context.accounts.session_account(request.cookies.get(SESSION_COOKIE), now=now)
     values = service_page_values(
-        context, service, now=now, account=account, reported=reported, followed=followed
+        context,
+        service_details.read_details(
+            context.store,
+            catalog=context.catalog,
+            service=service,
+            now=now,
+            with_voices=context.settings.show_comments,
+        ),
+        account=account,
+        reported=reported,
+        followed=followed,
     )
     return _render(request, "service.html", **values)
 
@@ -179,14 +158,13 @@ class AnonymousPages:
         self._context = context
         self._templates = templates
 
-    def anonymous_service_page(self, service: Service) -> bytes:
+    def anonymous_service_page(self, details: service_details.ServiceDetails) -> bytes:
         """Byte for byte what service_page answers a visitor without a session."""
-        context = self._context
         values = service_page_values(
-            context, service, now=context.clock.now(), account=None, reported=None, followed=None
+            self._context, details, account=None, reported=None, followed=None
         )
-        html = self._templates.get_template("service.html").render(_page_values(context, **values))
-        return html.encode()
+        template = self._templates.get_template("service.html")
+        return template.render(_page_values(self._context, **values)).encode()
 
     def unavailable_page(self) -> bytes:
         html = self._templates.get_template("error.html").render(
@@ -200,21 +178,16 @@ class AnonymousPages:
 
 def service_page_values(
     context: AppContext,
-    service: Service,
+    details: service_details.ServiceDetails,
     *,
-    now: datetime,
     account: Account | None,
     reported: str | None,
     followed: str | None,
 ) -> dict[str, Any]:
     """What service.html shows; only the Notify-me box and the report outcome are personal."""
-    summary = summarise(context.store, service=service, now=now)
-    uncounted = context.store.uncounted_totals(
-        service.id or 0, since=now - timedelta(hours=24), until=now + timedelta(minutes=1)
-    )
-    recent = recent_activity(
-        context.store, service=service, now=now, usual_per_hour=summary.hours[-1].usual
-    )
+    service = details.service
+    summary = details.summary
+    recent = details.recent
     chart = hourly_chart(
         summary.hours,
         title=f"{service.name} reports per hour over the last 24 hours",
@@ -225,8 +198,6 @@ def service_page_values(
         usual_per_slot=recent.usual_per_slot,
         title=f"{service.name} reports per five minutes over the last hour",
     )
-    statuses = context.store.statuses()
-    official = context.store.official_status(service.id or 0)
     follow = (
         next((f for f in context.store.follows_of(account.id) if f.service_id == service.id), None)
         if account
@@ -251,29 +222,19 @@ def service_page_values(
                 country_name=country_name,
             )
         ),
-        "related": context.catalog.related(service),
-        "statuses": statuses,
+        "related": details.related,
+        "statuses": details.statuses,
         "public_url": context.settings.public_url.rstrip("/"),
         "report_outcome": REPORT_OUTCOMES.get(reported or ""),
-        "incidents": reading.incidents_of(
-            context.store, service.id or 0, limit=INCIDENTS_ON_PAGE, now=now
-        ),
-        "timeline_mark": context.store.timeline_marks([service.id or 0]).get(service.id or 0, 0),
-        "probe": context.store.probe_results().get(service.id or 0),
-        "official": official,
-        "official_note": timeline.official_disagreement(
-            summary.status.status, official.indicator if official and not official.failing else None
-        ),
-        "uncounted": uncounted,
+        "incidents": details.incidents,
+        "timeline_mark": details.card.timeline_mark,
+        "probe": details.probe,
+        "official": details.official,
+        "official_note": details.official_note,
+        "uncounted": details.uncounted,
         "platforms": PLATFORMS,
         "countries": _country_choices(),
-        **voices.voice_values(
-            context,
-            service,
-            since=now - voices.WINDOW,
-            until=now + timedelta(minutes=1),
-            account=account,
-        ),
+        **voices.voice_values(context, service, details.voices, account=account),
     }
 
 
@@ -288,7 +249,10 @@ def service_timeline(request: Request, slug: str) -> HTMLResponse:
         "_incidents.html",
         service=service,
         incidents=reading.incidents_of(
-            context.store, service.id or 0, limit=INCIDENTS_ON_PAGE, now=context.clock.now()
+            context.store,
+            service.id or 0,
+            limit=service_details.INCIDENTS_SHOWN,
+            now=context.clock.now(),
         ),
     )
     response.headers["cache-control"] = "no-cache"

@@ -21,7 +21,7 @@ from outagewatch.context import AppContext
 from outagewatch.detection.status import status_label
 from outagewatch.http.requests import app_context, tracked_service
 from outagewatch.incidents import reading
-from outagewatch.reports.summary import summarise
+from outagewatch.status.summary import summarise
 from outagewatch.storage.records import Incident
 from outagewatch.web import headlines
 from outagewatch.web.preview import Card, render_png

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -13,36 +13,26 @@ from outagewatch.catalog.model import Service
 from outagewatch.context import AppContext
 from outagewatch.http.requests import app_context, tracked_service
 from outagewatch.http.security import SESSION_COOKIE
-from outagewatch.reports.recent import PLATFORM_LABELS
-from outagewatch.reports.voices import publishable
+from outagewatch.reports.voices import Voice
+from outagewatch.status import details as service_details
+from outagewatch.status.recent import PLATFORM_LABELS
 from outagewatch.storage.records import Account
 from outagewatch.web.fragments import fragment_cache
 from outagewatch.web.rendering import render_page
 
 router = APIRouter(include_in_schema=False)
 
-WINDOW = timedelta(hours=24)
-READ_AT_MOST = 200  # comments read to judge floods and repeats among
-
 
 def voice_values(
-    context: AppContext,
-    service: Service,
-    *,
-    since: datetime,
-    until: datetime,
-    account: Account | None,
+    context: AppContext, service: Service, voices: list[Voice] | None, *, account: Account | None
 ) -> dict[str, Any]:
     """What _voices.html needs; nothing at all when operators turned comments off."""
-    if not context.settings.show_comments:
+    if not context.settings.show_comments or voices is None:
         return {"show_voices": False}
-    comments = context.store.comments_of(
-        service.id or 0, since=since, until=until, limit=READ_AT_MOST
-    )
     category = CATEGORY_BY_SLUG[service.category]
     return {
         "show_voices": True,
-        "voices": publishable(comments),
+        "voices": voices,
         "problem_titles": {problem.slug: problem.title for problem in category.problems},
         "platform_labels": PLATFORM_LABELS,
         "moderator": account is not None and account.role == "operator",
@@ -58,9 +48,17 @@ def service_voices(request: Request, slug: str) -> HTMLResponse:
 
     def render() -> HTMLResponse:
         account = context.accounts.session_account(request.cookies.get(SESSION_COOKIE), now=now)
-        values = voice_values(
-            context, service, since=now - WINDOW, until=now + timedelta(minutes=1), account=account
+        said = (
+            service_details.read_voices(
+                context.store,
+                service=service,
+                since=now - service_details.COMMENTS_WINDOW,
+                until=now + timedelta(minutes=1),
+            )
+            if context.settings.show_comments
+            else None
         )
+        values = voice_values(context, service, said, account=account)
         response = render_page(request, "_voices.html", service=service, **values)
         response.headers["cache-control"] = "no-cache"
         return response

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from outagewatch.reports.summary import summarise
+from outagewatch.status.summary import summarise
 from outagewatch.storage.sql import SqlStore
 from tests.conftest import NOW
 from tests.helpers import add_reports

@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 from outagewatch.basics.minutes import SECONDS_PER_MINUTE, at_minute, unix_minute
 from outagewatch.basics.services import Service
 from outagewatch.catalog.categories import CATEGORY_BY_SLUG
-from outagewatch.reports.summary import RegionShare, last_hour_span, region_shares
-from outagewatch.storage.protocol_counts import CountsReader
+from outagewatch.status.reader import StatusReads
+from outagewatch.status.summary import RegionShare, last_hour_span, region_shares
 
 SLOT = timedelta(minutes=5)
 SLOTS = 12  # an hour of five-minute slots, the last one still filling
@@ -56,7 +56,7 @@ class RecentActivity:
 
 
 def recent_activity(
-    store: CountsReader, *, service: Service, now: datetime, usual_per_hour: float | None
+    store: StatusReads, *, service: Service, now: datetime, usual_per_hour: float | None
 ) -> RecentActivity:
     assert service.id is not None, "services from storage carry their id"
     slot_minutes = int(SLOT.total_seconds()) // SECONDS_PER_MINUTE

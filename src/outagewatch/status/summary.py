@@ -1,7 +1,9 @@
-"""The facts shown for one service, computed from the per-minute counts in storage."""
+"""A service's last 24 hours: reports per hour against the usual level, the problems people
+report and where from, computed from the per-minute counts in storage."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -10,7 +12,8 @@ from outagewatch.catalog.model import Problem, Service
 from outagewatch.detection import baseline
 from outagewatch.detection.rules import DEFAULT_RULES
 from outagewatch.incidents import history
-from outagewatch.storage.protocol import Store
+from outagewatch.status.card import StatusCard, read_card
+from outagewatch.status.reader import StatusReads
 from outagewatch.storage.records import ServiceStatus
 
 CHART_HOURS = 24
@@ -41,16 +44,32 @@ class RegionShare:
 
 @dataclass(frozen=True, slots=True)
 class ServiceSummary:
-    service: Service
-    status: ServiceStatus
-    reports_this_hour: int  # the last 60 minutes, so the figure never drops to 0 at :00
-    reports_today: int  # since 00:00 UTC
+    card: StatusCard  # the status and counts every face shows
     hours: list[HourPoint]
     problems: list[ProblemShare]
     regions: list[RegionShare]
-    generated_at: datetime
     countries: dict[str, int]  # every known country's reports in the last 24 hours (the map)
     left_out_today: int = 0  # kept but not counted since 00:00 UTC: their networks weighed in
+
+    @property
+    def service(self) -> Service:
+        return self.card.service
+
+    @property
+    def status(self) -> ServiceStatus:
+        return self.card.status
+
+    @property
+    def reports_this_hour(self) -> int:
+        return self.card.reports_this_hour
+
+    @property
+    def reports_today(self) -> int:
+        return self.card.reports_today
+
+    @property
+    def generated_at(self) -> datetime:
+        return self.card.generated_at
 
 
 def last_hour_span(now: datetime) -> tuple[datetime, datetime]:
@@ -62,7 +81,14 @@ def unix_hour(moment: datetime) -> int:
     return int(moment.timestamp()) // SECONDS_PER_HOUR
 
 
-def summarise(store: Store, *, service: Service, now: datetime) -> ServiceSummary:
+def summarise(
+    store: StatusReads,
+    *,
+    service: Service,
+    now: datetime,
+    statuses: Mapping[int, ServiceStatus] | None = None,
+) -> ServiceSummary:
+    """The last 24 hours of one service; `statuses`, when the caller has read them already."""
     assert service.id is not None, "services from storage carry their id"
     service_id = service.id
     current_hour = unix_hour(now)
@@ -74,7 +100,7 @@ def summarise(store: Store, *, service: Service, now: datetime) -> ServiceSummar
         since=datetime.fromtimestamp(first_hour * SECONDS_PER_HOUR, UTC),
         until=now + timedelta(minutes=1),
     )
-    started_at = store.history_started_at()
+    card = read_card(store, service=service, now=now, statuses=statuses)
     covered = history.covered_minutes(
         store, first_minute=first_hour * 60, end_minute=(current_hour + 1) * 60
     )
@@ -85,8 +111,9 @@ def summarise(store: Store, *, service: Service, now: datetime) -> ServiceSummar
         end_hour=current_hour + 1,
         covered=covered,
     )
-    # Not a day of history yet: nothing is usual.
-    learning = [started_at is None or hour - 24 < unix_hour(started_at) + 1 for hour in chart_hours]
+    # Not a day of history yet (none at all: tracked since now): nothing is usual.
+    began = unix_hour(card.tracked_since)
+    learning = [hour - 24 < began + 1 for hour in chart_hours]
     levels = baseline.usual_by_hour(
         counts,
         first_hour=first_hour,
@@ -98,21 +125,13 @@ def summarise(store: Store, *, service: Service, now: datetime) -> ServiceSummar
         None if early else round(float(next(judged).per_minute[0]) * 60, 1) for early in learning
     ]
     day_start = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    hour_start, until = last_hour_span(now)
+    _, until = last_hour_span(now)
     last_24_hours = now - timedelta(hours=24)
-    reports_this_hour = sum(store.minute_totals(service_id, since=hour_start, until=until).values())
-    reports_today = sum(store.minute_totals(service_id, since=day_start, until=until).values())
     left_out_today = store.uncounted_totals(service_id, since=day_start, until=until)["brigade"]
     by_problem = store.breakdown(service_id, dimension="problem", since=last_24_hours, until=until)
     by_country = store.breakdown(service_id, dimension="country", since=last_24_hours, until=until)
-    status = store.statuses().get(service_id) or ServiceStatus(
-        service_id=service_id, status="ok", since=started_at or now
-    )
     return ServiceSummary(
-        service=service,
-        status=status,
-        reports_this_hour=reports_this_hour,
-        reports_today=reports_today,
+        card=card,
         left_out_today=left_out_today,
         hours=[
             HourPoint(
@@ -125,7 +144,6 @@ def summarise(store: Store, *, service: Service, now: datetime) -> ServiceSummar
         problems=_problem_shares(service, by_problem),
         regions=region_shares(by_country),
         countries={country: n for country, n in by_country.items() if country},
-        generated_at=now,
     )
 
 
