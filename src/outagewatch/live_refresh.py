@@ -17,9 +17,9 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from outagewatch.basics.minutes import last_hour_span
 from outagewatch.catalog.search import CatalogIndex
 from outagewatch.live import FigureReads, LiveHub, ServiceUpdate, read_updates
-from outagewatch.status.summary import last_hour_span
 
 log = logging.getLogger(__name__)
 

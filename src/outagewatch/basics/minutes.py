@@ -3,7 +3,7 @@ hour totals per Unix hour (minute // 60), all in UTC."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 SECONDS_PER_MINUTE = 60
 MINUTES_PER_HOUR = 60
@@ -22,3 +22,9 @@ def at_minute(minute: int) -> datetime:
 def unix_hour(moment: datetime) -> int:
     """The hour holding `moment`, the key of hour totals."""
     return unix_minute(moment) // MINUTES_PER_HOUR
+
+
+def last_hour_span(now: datetime) -> tuple[datetime, datetime]:
+    """[since, until) of "the last hour": this minute, still filling, and the 59 before, so
+    the figure never drops to 0 at the top of the hour."""
+    return now - timedelta(minutes=59), now + timedelta(minutes=1)

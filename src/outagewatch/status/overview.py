@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from outagewatch.basics.minutes import last_hour_span
 from outagewatch.catalog.categories import CATEGORIES
 from outagewatch.catalog.model import Service
 from outagewatch.catalog.search import CatalogIndex
 from outagewatch.status.reader import StatusReads
-from outagewatch.status.summary import RegionShare, last_hour_span, region_shares
+from outagewatch.status.summary import RegionShare, region_shares
 from outagewatch.storage.records import Incident, ServiceStatus
 
 HOME_RANKED = 12

@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from outagewatch.basics.minutes import SECONDS_PER_MINUTE, at_minute, unix_minute
+from outagewatch.basics.minutes import SECONDS_PER_MINUTE, at_minute, last_hour_span, unix_minute
 from outagewatch.basics.services import Service
 from outagewatch.catalog.categories import CATEGORY_BY_SLUG
 from outagewatch.status.reader import StatusReads
-from outagewatch.status.summary import RegionShare, last_hour_span, region_shares
+from outagewatch.status.summary import RegionShare, region_shares
 
 SLOT = timedelta(minutes=5)
 SLOTS = 12  # an hour of five-minute slots, the last one still filling

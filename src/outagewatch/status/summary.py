@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from outagewatch.basics.minutes import last_hour_span, unix_hour
 from outagewatch.catalog.categories import CATEGORY_BY_SLUG
 from outagewatch.catalog.model import Problem, Service
 from outagewatch.detection import baseline
@@ -70,15 +71,6 @@ class ServiceSummary:
     @property
     def generated_at(self) -> datetime:
         return self.card.generated_at
-
-
-def last_hour_span(now: datetime) -> tuple[datetime, datetime]:
-    """[since, until) of "the last hour": this minute, still filling, and the 59 before."""
-    return now - timedelta(minutes=59), now + timedelta(minutes=1)
-
-
-def unix_hour(moment: datetime) -> int:
-    return int(moment.timestamp()) // SECONDS_PER_HOUR
 
 
 def summarise(

@@ -8,13 +8,13 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
+from outagewatch.basics.minutes import last_hour_span
 from outagewatch.catalog.model import Service
 from outagewatch.context import AppContext
 from outagewatch.http.requests import app_context
 from outagewatch.http.security import SESSION_COOKIE
 from outagewatch.incidents import reading
 from outagewatch.status import details as service_details
-from outagewatch.status.summary import last_hour_span
 from outagewatch.storage.records import Incident
 from outagewatch.web.fragments import fragment_cache
 from outagewatch.web.headlines import for_incident
