@@ -55,7 +55,7 @@ class Pruning(Protocol):
 
 
 # What reads hours furthest back: the usual level of the 24-hour chart's first bar, learned
-# from the 28 days before it (reports/summary.py, detection/baseline.py).
+# from the 28 days before it (status/summary.py, detection/baseline.py).
 HOURS_NEEDED = timedelta(hours=baseline.HISTORY_HOURS + 24)
 
 

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
-from outagewatch.basics.minutes import last_hour_span
 from outagewatch.catalog.model import Service
 from outagewatch.context import AppContext
 from outagewatch.http.requests import app_context
 from outagewatch.http.security import SESSION_COOKIE
 from outagewatch.incidents import reading
 from outagewatch.status import details as service_details
+from outagewatch.status.card import read_card
 from outagewatch.storage.records import Incident
 from outagewatch.web.fragments import fragment_cache
 from outagewatch.web.headlines import for_incident
@@ -40,24 +40,19 @@ def incident_page(request: Request, incident_id: int) -> HTMLResponse:
     now = context.clock.now()
     incident, service = _incident_and_service(context, incident_id, now=now)
     headline = for_incident(context.store, incident, service, now=now)
-    hour_start, until = last_hour_span(now)
-    day_start = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    status = context.store.statuses().get(service.id or 0)
+    # The service as it is now, beside the incident (which may be long over).
+    card = read_card(context.store, service=service, now=now)
     return render_page(
         request,
         "incident.html",
         incident=incident,
         service=service,
         headline=headline,
-        status=status.status if status else "ok",
-        reports_this_hour=_reports(context, service, since=hour_start, until=until),
-        reports_today=_reports(context, service, since=day_start, until=until),
+        status=card.word,
+        reports_this_hour=card.reports_this_hour,
+        reports_today=card.reports_today,
         **_voices(request, context, incident, service, now=now),
     )
-
-
-def _reports(context: AppContext, service: Service, *, since: datetime, until: datetime) -> int:
-    return sum(context.store.minute_totals(service.id or 0, since=since, until=until).values())
 
 
 @router.get("/incidents/{incident_id}/live", response_class=HTMLResponse)

@@ -21,6 +21,7 @@ from outagewatch.context import AppContext
 from outagewatch.detection.status import status_label
 from outagewatch.http.requests import app_context, tracked_service
 from outagewatch.incidents import reading
+from outagewatch.status.card import read_card
 from outagewatch.status.summary import summarise
 from outagewatch.storage.records import Incident
 from outagewatch.web import headlines
@@ -104,9 +105,8 @@ async def service_preview(request: Request, slug: str) -> Response:
     key = f"service:{slug}"
     image = _fresh(request, key, hour)
     if image is None:
-        statuses = await asyncio.to_thread(context.store.statuses)
-        status = statuses[service.id].status if service.id in statuses else "ok"
-        state: tuple[object, ...] = (status, hour)
+        status = await asyncio.to_thread(read_card, context.store, service=service, now=now)
+        state: tuple[object, ...] = (status.word, hour)
         cached = _cache(request).images.get(key)
         card = None if cached and cached.state == state else await _service_card(context, service)
         image = await _image(request, key, state, card)
