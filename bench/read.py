@@ -1,7 +1,7 @@
 """Benchmark of the read path under a flash crowd, against a bare ASGI app in the same run.
 
     python bench/read.py --seconds 10 [--rounds 5] [--workers 2] [--server uvicorn|granian]
-                         [--connections 128]
+                         [--connections 128] [--request-log-cost]
 
 It starts the real server as production runs it (`outagewatch serve`, N workers, detection
 and official-status polling off) on a temporary database holding the catalog and an outage's
@@ -15,6 +15,11 @@ is taken against the average of the two; `--seconds` per target is split into `-
 short runs. Machines shared with other work swing by 2x within a minute (measured here),
 and interleaving keeps such drift out of the ratios. It prints req/s (over all rounds), the
 median p50 and p99 of the rounds, and each ratio over all rounds with its range.
+
+With --request-log-cost it runs two sites instead, one writing a line per request and one
+not (OUTAGEWATCH_LOG_REQUESTS), and measures the status JSON of both in the same rounds:
+what the request log costs the leanest answer, free of the drift between two runs, in rate
+and in the servers' CPU time per answer (which other people's load changes far less).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
+import procstat  # noqa: E402
 from ingest import _row  # noqa: E402
 from loadgen import LoadResult, run_load  # noqa: E402
 from servers import bare_reference, site  # noqa: E402
@@ -68,10 +74,13 @@ def bare_server(options: argparse.Namespace) -> contextlib.AbstractContextManage
 
 
 @contextlib.contextmanager
-def site_server(options: argparse.Namespace, data_dir: Path) -> Iterator[str]:
+def site_server(
+    options: argparse.Namespace, data_dir: Path, *, log_requests: bool = True
+) -> Iterator[str]:
     environment = {
         "OUTAGEWATCH_RUN_DETECTION": "false",
         "OUTAGEWATCH_POLL_OFFICIAL_STATUS": "false",
+        "OUTAGEWATCH_LOG_REQUESTS": str(log_requests).lower(),
     }
     with site(
         data_dir, server=options.server, workers=options.workers, environment=environment
@@ -127,8 +136,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=128)
     parser.add_argument("--server", choices=["granian", "uvicorn"], default="uvicorn")
+    parser.add_argument(
+        "--request-log-cost", action="store_true", help="status JSON with and without the log"
+    )
     options = parser.parse_args()
     seconds = max(1, options.seconds // options.rounds)
+    if options.request_log_cost:
+        request_log_cost(options, seconds)
+        return
 
     def load(url: str, headers: dict[str, str], duration: int = seconds) -> LoadResult:
         return run_load(
@@ -178,6 +193,76 @@ def main() -> None:
             f"ratio {target.name} / bare: {ratio:.2f}   "
             f"(rounds {min(per_round):.2f}-{max(per_round):.2f}){verdict}"
         )
+
+
+def _server_pid(data_dir: Path) -> int:
+    """The `outagewatch serve` started on this data directory (its workers are its children)."""
+    for candidate in Path("/proc").iterdir():
+        if not candidate.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            command = (candidate / "cmdline").read_bytes().split(b"\0")
+            environment = (candidate / "environ").read_bytes().split(b"\0")
+            if b"serve" in command and f"OUTAGEWATCH_DATA_DIR={data_dir}".encode() in environment:
+                return int(candidate.name)
+    raise RuntimeError(f"no server runs on {data_dir}")
+
+
+def request_log_cost(options: argparse.Namespace, seconds: int) -> None:
+    """Status JSON from a site that logs each request and one that does not, in turns."""
+
+    def load(url: str) -> LoadResult:
+        return run_load(url, None, seconds=seconds, connections=options.connections)
+
+    kinds = ("with request log", "without")
+    runs: dict[str, list[LoadResult]] = {name: [] for name in (*kinds, "bare ASGI")}
+    cpu = dict.fromkeys(kinds, 0.0)
+    with (
+        tempfile.TemporaryDirectory(prefix="outagewatch-bench-") as logged_dir,
+        tempfile.TemporaryDirectory(prefix="outagewatch-bench-") as quiet_dir,
+        bare_server(options) as bare_url,
+        site_server(options, Path(logged_dir), log_requests=True) as logged,
+        site_server(options, Path(quiet_dir), log_requests=False) as quiet,
+    ):
+        urls = {"with request log": logged + STATUS_PATH, "without": quiet + STATUS_PATH}
+        pids = {
+            "with request log": _server_pid(Path(logged_dir)),
+            "without": _server_pid(Path(quiet_dir)),
+        }
+        for url in (*urls.values(), bare_url):
+            run_load(url, None, seconds=1, connections=options.connections)  # warm-up
+        for round_number in range(options.rounds):
+            # Alternating which goes first, so neither always follows the reference.
+            order = kinds if round_number % 2 == 0 else kinds[::-1]
+            for name in order:
+                before = procstat.cpu_seconds(pids[name])
+                runs[name].append(load(urls[name]))
+                cpu[name] += procstat.cpu_seconds(pids[name]) - before
+            runs["bare ASGI"].append(load(bare_url))
+    print(
+        f"server: {options.server}, {options.workers} workers, {options.connections} "
+        f"connections, {options.rounds} rounds of {seconds} s each, status JSON"
+    )
+    combined = {name: _combined(results) for name, results in runs.items()}
+    for name, result in combined.items():
+        print(_row(name, result))
+    bare = combined["bare ASGI"].per_second
+    per_answer = {name: cpu[name] / combined[name].requests * 1e6 for name in kinds}
+    for name in kinds:
+        print(
+            f"ratio {name} / bare: {combined[name].per_second / bare:.2f}   "
+            f"server CPU per answer {per_answer[name]:.1f} us"
+        )
+    per_round = [
+        logged.per_second / quiet.per_second
+        for logged, quiet in zip(runs[kinds[0]], runs[kinds[1]], strict=True)
+    ]
+    cost = 1 - combined[kinds[0]].per_second / combined[kinds[1]].per_second
+    print(
+        f"the request log costs the status JSON {cost:.0%} of its rate "
+        f"(with / without per round {min(per_round):.2f}-{max(per_round):.2f}) and "
+        f"{per_answer[kinds[0]] / per_answer[kinds[1]] - 1:.0%} more server CPU per answer"
+    )
 
 
 if __name__ == "__main__":

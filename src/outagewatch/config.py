@@ -103,8 +103,9 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field(
         default="text", description="One line per request and background step: text or json"
     )
-    # A line per request costs the leanest answers (status JSON under a crowd) 10-20 % of
-    # their rate (bench/read.py); behind a proxy that logs requests, it may be turned off.
+    # A line per request costs the leanest answer (status JSON under a crowd) 8-24 % of its
+    # rate, 8-14 us of server CPU per answer, the echoed header in the server about half of
+    # it (bench/read.py --request-log-cost); behind a proxy that logs requests, turn it off.
     log_requests: bool = Field(default=True, description="One log line per request")
 
     def resolved_database_url(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from starlette.types import Message, Receive, Scope, Send
 
 from outagewatch.app import create_app
 from outagewatch.clock import FixedClock
@@ -117,6 +119,67 @@ def test_a_text_request_line_stays_one_line_whatever_the_path() -> None:
         "1970-01-01 00:00:00 INFO outagewatch.requests: request request_id=id1 method=GET "
         "path=/a%20b\\nFAKE%20LINE status=404 duration_ms=1.2"
     )
+
+
+def test_a_batch_writes_each_line_with_its_own_path_escaped_as_json() -> None:
+    lines = RequestLines("json", stream=io.StringIO())
+    lines.pending += [
+        (1.5, "id1", "GET", '/odd"path\\', 404, 1.25),
+        (2.25, "id2", "POST", "/me@example.org/x", 201, 0.5),
+        (2.5, "id3", "GET", '/odd"path\\', 404, 3.0),
+    ]
+
+    lines.flush()
+
+    assert isinstance(lines.stream, io.StringIO)
+    written = [json.loads(line) for line in lines.stream.getvalue().splitlines()]
+    assert [(w["request_id"], w["method"], w["path"], w["status"]) for w in written] == [
+        ("id1", "GET", '/odd"path\\', 404),
+        ("id2", "POST", "/:redacted/x", 201),
+        ("id3", "GET", '/odd"path\\', 404),
+    ]
+    assert [w["at"] for w in written] == [
+        "1970-01-01T00:00:01.500+00:00",
+        "1970-01-01T00:00:02.250+00:00",
+        "1970-01-01T00:00:02.500+00:00",
+    ]
+    assert [w["duration_ms"] for w in written] == [1.2, 0.5, 3.0]
+
+
+def test_the_id_header_is_added_to_a_copy_of_what_the_app_sends() -> None:
+    # An app may send one prepared message to every request: it must not grow per request.
+    prepared = {"type": "http.response.start", "status": 200, "headers": [(b"etag", b'"1"')]}
+
+    async def cached(scope: Scope, receive: Receive, send: Send) -> None:
+        await send(prepared)
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    sent: list[Message] = []
+
+    async def server_send(message: Message) -> None:
+        sent.append(message)
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b""}
+
+    logged = RequestLog(cached, log_format="json")
+    logged.lines.stream = io.StringIO()
+    scope: Scope = {"type": "http", "method": "GET", "path": "/status", "headers": []}
+
+    for _ in range(2):
+        asyncio.run(logged(scope, receive, server_send))
+    logged.lines.flush()
+
+    assert prepared["headers"] == [(b"etag", b'"1"')]
+    first, second = (dict(m["headers"]) for m in sent if m["type"] == "http.response.start")
+    assert first[b"x-request-id"] != second[b"x-request-id"]
+    assert isinstance(logged.lines.stream, io.StringIO)
+    written = [json.loads(line) for line in logged.lines.stream.getvalue().splitlines()]
+    assert [w["request_id"].encode() for w in written] == [
+        first[b"x-request-id"],
+        second[b"x-request-id"],
+    ]
+    assert [w["status"] for w in written] == [200, 200]
 
 
 def test_text_lines_read_as_one_line_with_their_fields() -> None:
