@@ -27,6 +27,9 @@ LIVE_REFRESH_SECONDS = 0.25  # the fallback's period: viewers on other processes
 # Every tick publishes, changed or not; this long without hearing one (six ticks at the
 # default interval), the node stops trusting Redis to bring statuses and reads them itself.
 TICK_SILENCE_SECONDS = 30.0
+# Reading while no tick is heard: Redis still brings the counts, and statuses change at
+# most once per tick, so once a second is enough.
+UNHEARD_TICKS_REFRESH = timedelta(seconds=1)
 
 
 class LiveReads(FigureReads, Protocol):
@@ -65,6 +68,7 @@ class LiveRefresher:
         self._heard_at: datetime | None = None  # when a tick (or a subscription) was last new
         self._silence = timedelta(seconds=silence_seconds)
         self._worried = False  # reading because no tick is heard (logged once each time)
+        self._worried_read_at: datetime | None = None
 
     async def step(self, now: datetime) -> bool:
         """One turn; returns whether it read storage."""
@@ -86,9 +90,11 @@ class LiveRefresher:
                 self._caught_up_with = subscription
             return True
         if now - self._heard_at > self._silence:
-            if hub.viewers == 0:
+            last = self._worried_read_at
+            if hub.viewers == 0 or (last is not None and now - last < UNHEARD_TICKS_REFRESH):
                 return False
             self._worry()
+            self._worried_read_at = now
             return await self._read(hub.watched_slugs(), hub.watches_everything, now, relay)
         known = self._catalog().by_slug
         unheard = {s for s in hub.watched_slugs() if hub.last(s) is None and s in known}

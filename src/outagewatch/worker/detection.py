@@ -21,6 +21,7 @@ from outagewatch.incidents.monitor import Monitor, StatusChange
 from outagewatch.live import FigureReads, read_updates
 from outagewatch.live_publish import LivePublisher
 from outagewatch.operations.ticks import TickRecord
+from outagewatch.worker.scheduler import Step
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,13 @@ class Detection:
             await publisher.tick_committed(updates)
         except Exception:
             log.exception("publishing the tick's statuses failed; the next tick retries")
+
+    def steps(self, *, interval_seconds: float) -> list[Step]:
+        """Taking the lead, and the tick every `interval_seconds` while leading."""
+        return [
+            Step("lead", self.lead, LEAD_EVERY_SECONDS),
+            Step("detection", self.tick, interval_seconds),
+        ]
 
     def release(self) -> None:
         """Stop leading (at shutdown), so a standby takes over at its next try."""

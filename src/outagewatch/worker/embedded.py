@@ -29,11 +29,9 @@ from outagewatch.operations import metrics
 from outagewatch.operations.metered import MeteredWriter
 from outagewatch.operations.retention import Retention
 from outagewatch.operations.ticks import TickRecord
-from outagewatch.signals import gathering
-from outagewatch.signals.gathering import Gathering
 from outagewatch.storage.sql import SqlStore
 from outagewatch.worker import demo_traffic, housekeeping, steps
-from outagewatch.worker.detection import LEAD_EVERY_SECONDS, Detection, release
+from outagewatch.worker.detection import Detection, release
 from outagewatch.worker.scheduler import Scheduler, Step
 
 
@@ -152,15 +150,10 @@ def _leader_steps(context: AppContext, detection: Detection, writer: MeteredWrit
     settings = context.settings
     leading = detection.leader
 
-    plan = [
-        Step("lead", detection.lead, LEAD_EVERY_SECONDS),
-        Step("detection", detection.tick, settings.detection_interval_seconds),
-    ]
-    signals = Gathering.of(
+    plan = detection.steps(interval_seconds=settings.detection_interval_seconds)
+    plan += steps.gathering_signals(
         context.store, settings, catalog=lambda: context.catalog, leading=lambda: leading.held
     )
-    if signals is not None:
-        plan.append(Step("signals", signals.step, gathering.ROUND_SECONDS))
     if settings.demo:
         traffic = demo_traffic.DemoTraffic(
             demo.LiveTraffic(list(context.catalog.by_id.values()), np.random.default_rng()),

@@ -25,11 +25,9 @@ from outagewatch.notify.deliverer import Deliverer
 from outagewatch.notify.wiring import build_deliverer
 from outagewatch.operations.retention import Retention
 from outagewatch.operations.ticks import TickRecord
-from outagewatch.signals import gathering
-from outagewatch.signals.gathering import Gathering
 from outagewatch.storage.sql import SqlStore
 from outagewatch.worker import housekeeping, steps
-from outagewatch.worker.detection import LEAD_EVERY_SECONDS, Detection, release
+from outagewatch.worker.detection import Detection, release
 from outagewatch.worker.scheduler import Scheduler, Step
 
 
@@ -73,20 +71,17 @@ async def run_detection(
         leading=lambda: leader.held,
     )
     plan = [
-        Step("lead", detection.lead, LEAD_EVERY_SECONDS),
-        Step("detection", detection.tick, interval_seconds),
+        *detection.steps(interval_seconds=interval_seconds),
         Step(
             "catalog",
             steps.following_catalog(follower, lambda index: None),  # read through `follower`
             settings.catalog_refresh_seconds,
         ),
         Step("housekeeping", keeper.step, housekeeping.EVERY_SECONDS),
+        *steps.gathering_signals(
+            store, settings, catalog=lambda: follower.index, leading=lambda: leader.held
+        ),
     ]
-    signals = Gathering.of(
-        store, settings, catalog=lambda: follower.index, leading=lambda: leader.held
-    )
-    if signals is not None:
-        plan.append(Step("signals", signals.step, gathering.ROUND_SECONDS))
     scheduler = Scheduler(plan, clock=clock)
     try:
         await scheduler.run_forever()

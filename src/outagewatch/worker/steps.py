@@ -1,4 +1,5 @@
-"""The small steps, each one call: delivery, the catalog, the live stream beat, metrics."""
+"""The small steps, each one call: delivery, the catalog, signals, the live stream beat,
+metrics."""
 
 from __future__ import annotations
 
@@ -8,9 +9,13 @@ from datetime import datetime
 
 from outagewatch.catalog.search import CatalogIndex
 from outagewatch.catalog.service import CatalogFollower
+from outagewatch.config import Settings
 from outagewatch.live import LiveHub
 from outagewatch.notify.deliverer import Deliverer
 from outagewatch.operations import metrics
+from outagewatch.signals import gathering
+from outagewatch.signals.gathering import Gathering, GatheringStore
+from outagewatch.worker.scheduler import Step
 
 StepFunction = Callable[[datetime], Awaitable[bool]]
 
@@ -36,6 +41,18 @@ def following_catalog(
         return changed
 
     return follow
+
+
+def gathering_signals(
+    store: GatheringStore,
+    settings: Settings,
+    *,
+    catalog: Callable[[], CatalogIndex],
+    leading: Callable[[], bool],
+) -> list[Step]:
+    """Official status pages and probes, by the leader: no step if the settings read none."""
+    signals = Gathering.of(store, settings, catalog=catalog, leading=leading)
+    return [] if signals is None else [Step("signals", signals.step, gathering.ROUND_SECONDS)]
 
 
 def beating(hub: LiveHub) -> StepFunction:
