@@ -6,7 +6,7 @@ BIN = $(VENV)/bin
 # (as with a private mirror); AUDIT_FLAGS=--strict makes such a skip fail the audit.
 AUDIT_FLAGS ?=
 
-.PHONY: run test lint install
+.PHONY: run test test-fast lint install
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,14 +19,27 @@ install: $(BIN)/.installed
 run: $(BIN)/.installed
 	$(BIN)/outagewatch serve
 
+# Tests run on every core (pytest-xdist); the tests of one xdist_group (a browser module, the
+# nodes that share Redis) stay on one worker. TEST_WORKERS=0 runs them in this process.
+TEST_WORKERS ?= auto
+PYTEST = $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+
 test: $(BIN)/.installed
-	$(BIN)/pytest
+	$(PYTEST)
+
+# The quick loop while changing code: every test but the browser (tests/browser), fault
+# (tests/faults) and PostgreSQL ones (PostgreSQL-only tests and the PostgreSQL half of the
+# engine matrix); markers set in tests/conftest.py. SQLite, Redis and real servers still run.
+# It is not a substitute for `make test`, which CI runs.
+test-fast: $(BIN)/.installed
+	$(PYTEST) -m "not browser and not faults and not postgres"
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy src tests
-	$(BIN)/lint-imports
+	# PYTHONPATH: check this checkout's code, wherever the venv's editable install points.
+	PYTHONPATH=src $(BIN)/lint-imports
 	$(BIN)/outagewatch catalog validate
 	$(BIN)/bandit -q -r src -c pyproject.toml
 	$(BIN)/pip-audit --skip-editable --progress-spinner off $(AUDIT_FLAGS)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import settings
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, make_url, text
 
 from outagewatch.app import create_app
 from outagewatch.catalog import service as catalog_service
@@ -20,9 +20,10 @@ from outagewatch.clock import FixedClock
 from outagewatch.config import Settings
 from outagewatch.storage import migrate, schema
 from outagewatch.storage.sql import SqlStore, make_engine
+from tests.local_http import LocalHttpServer, Response
 from tests.mailserver import MailServer
 from tests.proxy import CuttableProxy, proxy_in_thread
-from tests.webhook_receiver import WebhookReceiver
+from tests.serving import site_in_thread
 
 # Hypothesis's per-example deadline is a wall-clock assertion, and these machines are shared:
 # a busy neighbour must not fail a test. Tests check behaviour, benchmarks check speed.
@@ -34,9 +35,34 @@ NOW = datetime(2026, 11, 18, 15, 42, 30, tzinfo=UTC)
 DEFAULT_TEST_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 
+TESTS = Path(__file__).parent
+
+
+# tryfirst: pytest-xdist reads the xdist_group marks in its own hook of this name.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Browser tests last: they are the slowest, and the rest give faster feedback."""
+    """Mark the slow suites by where they live and what they use (`make test-fast` leaves them
+    out), keep a browser module's tests on one xdist worker (one Chromium per module), and
+    run browser tests last: they are the slowest, and the rest give faster feedback."""
+    for item in items:
+        suite = item.path.relative_to(TESTS).parts[0]
+        if suite == "browser":
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.xdist_group(f"browser:{item.path.stem}"))
+        if suite == "faults":
+            item.add_marker(pytest.mark.faults)
+        if _on_postgres(item):
+            item.add_marker(pytest.mark.postgres)
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+def _on_postgres(item: pytest.Item) -> bool:
+    """Whether the test uses the PostgreSQL server, alone or as one of the engines it runs on."""
+    callspec = getattr(item, "callspec", None)
+    engine_parameter = callspec.params.get("store") if callspec is not None else None
+    return engine_parameter == "postgresql" or "postgres_engine" in getattr(
+        item, "fixturenames", ()
+    )
 
 
 @pytest.fixture
@@ -50,36 +76,44 @@ def _sqlite_store(path: Path) -> SqlStore:
     return SqlStore(engine)
 
 
-def _create_postgres_schema() -> tuple[Engine, str]:
-    """A migrated PostgreSQL schema of our own, or a skip (a failure where PG is required)."""
-    url = os.environ.get("OUTAGEWATCH_TEST_DATABASE_URL", DEFAULT_TEST_DATABASE_URL)
-    schema_name = f"outagewatch_test_{uuid.uuid4().hex[:8]}"
+def _create_postgres_database() -> tuple[Engine, Engine, str]:
+    """A migrated PostgreSQL database of our own (admin engine, engine, name), or a skip (a
+    failure where PG is required).
+
+    A database, not a schema: advisory locks (detection's leadership) are per database, so
+    with a shared one each pytest-xdist worker's tests, and the servers they start, would
+    contend with the other worker's for the one detection lock.
+    """
+    url = make_url(os.environ.get("OUTAGEWATCH_TEST_DATABASE_URL", DEFAULT_TEST_DATABASE_URL))
+    name = f"outagewatch_test_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(url.render_as_string(hide_password=False))
     try:
-        probe = make_engine(url)
-        with probe.begin() as connection:
-            connection.execute(text(f"CREATE SCHEMA {schema_name}"))
-        probe.dispose()
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text(f"CREATE DATABASE {name}"))
     except Exception as error:
+        admin.dispose()
         reason = (
             f"PostgreSQL unreachable at {url} ({type(error).__name__}); "
-            "set OUTAGEWATCH_TEST_DATABASE_URL to a reachable database"
+            "set OUTAGEWATCH_TEST_DATABASE_URL to a reachable database whose role may "
+            "create databases"
         )
         if os.environ.get("OUTAGEWATCH_REQUIRE_PG") == "1":
             pytest.fail(f"OUTAGEWATCH_REQUIRE_PG=1 but {reason}")
         pytest.skip(reason)
-    separator = "&" if "?" in url else "?"
-    engine = make_engine(f"{url}{separator}options=-csearch_path%3D{schema_name}")
+    engine = make_engine(url.set(database=name).render_as_string(hide_password=False))
     migrate.upgrade(engine)
-    return engine, schema_name
+    return admin, engine, name
 
 
 @pytest.fixture(scope="session")
 def postgres_engine() -> Iterator[Engine]:
-    engine, schema_name = _create_postgres_schema()
+    admin, engine, name = _create_postgres_database()
     yield engine
-    with engine.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA {schema_name} CASCADE"))
     engine.dispose()
+    # FORCE: a server a test started may still hold a connection as the session ends.
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
 
 
 def _empty_postgres(engine: Engine) -> None:
@@ -90,9 +124,9 @@ def _empty_postgres(engine: Engine) -> None:
 
 @pytest.fixture
 def postgres_through_proxy(postgres_engine: Engine) -> Iterator[tuple[SqlStore, CuttableProxy]]:
-    """An empty store on the test schema whose connections pass through a proxy the test can
+    """An empty store on the test database whose connections pass through a proxy the test can
     cut (tests.proxy.run_on_proxy_loop), as when the database goes away."""
-    _empty_postgres(postgres_engine)  # other tests share the schema
+    _empty_postgres(postgres_engine)  # other tests share the database
     url = postgres_engine.url
     with proxy_in_thread(url.host or "127.0.0.1", url.port or 5432) as (proxy, port):
         engine = make_engine(
@@ -159,7 +193,28 @@ def mail_server() -> Iterator[MailServer]:
 
 
 @pytest.fixture
-def webhook_receiver() -> Iterator[WebhookReceiver]:
-    """A real local HTTP server recording what it receives; its answers can be set."""
-    with WebhookReceiver() as receiver:
+def webhook_receiver() -> Iterator[LocalHttpServer]:
+    """A real local HTTP server recording what it receives: 200 to anything, unless told
+    otherwise (respond_with)."""
+    with LocalHttpServer(otherwise=Response(200)) as receiver:
         yield receiver
+
+
+@pytest.fixture
+def notifying_site(
+    loaded_store: SqlStore, clock: FixedClock, tmp_path: Path, mail_server: MailServer
+) -> Iterator[str]:
+    """The site over real HTTP, delivering its mail to `mail_server` as it queues it (the
+    deliverer runs; detection does not): sign-in links, follows, recovery mail."""
+    with site_in_thread(
+        loaded_store,
+        clock,
+        tmp_path,
+        run_delivery=True,
+        smtp_host=mail_server.host,
+        smtp_port=mail_server.port,
+        smtp_security="none",
+        mail_from="OutageWatch <alerts@outagewatch.test>",
+        delivery_interval_seconds=0.2,
+    ) as site:
+        yield site.url

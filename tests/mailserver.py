@@ -11,6 +11,7 @@ from types import TracebackType
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from tests.local_http import Log
 from tests.serving import free_port
 
 TRY_AGAIN_LATER = "451 4.3.0 Try again later"
@@ -21,8 +22,8 @@ class MailServer:
     def __init__(self) -> None:
         self.host = "127.0.0.1"
         self.port = free_port()
-        self._changed = threading.Condition()
-        self._messages: list[EmailMessage] = []
+        self.log: Log[EmailMessage] = Log()
+        self._lock = threading.Lock()
         self._failing = False
         self._rejected: set[str] = set()
         self._controller = Controller(_Handler(self), hostname=self.host, port=self.port)
@@ -48,38 +49,28 @@ class MailServer:
     @property
     def messages(self) -> list[EmailMessage]:
         """A copy of the messages received so far, oldest first."""
-        with self._changed:
-            return list(self._messages)
+        return self.log.items()
 
     def wait_for(self, count: int, timeout: float = 5.0) -> list[EmailMessage]:
-        """The messages once at least `count` have arrived; TimeoutError if they do not."""
-        with self._changed:
-            if not self._changed.wait_for(lambda: len(self._messages) >= count, timeout):
-                raise TimeoutError(f"expected {count} messages, received {len(self._messages)}")
-            return list(self._messages)
+        return self.log.wait_for(count, timeout)
 
     def fail_temporarily(self, failing: bool = True) -> None:
         """While on, every RCPT and DATA is answered with a 451 (try again later)."""
-        with self._changed:
+        with self._lock:
             self._failing = failing
 
     def reject_recipient(self, address: str) -> None:
         """Answer RCPT for `address` with a 550 (no such mailbox) from now on."""
-        with self._changed:
+        with self._lock:
             self._rejected.add(address.lower())
 
     def _refusal_for(self, recipient: str | None) -> str | None:
-        with self._changed:
+        with self._lock:
             if self._failing:
                 return TRY_AGAIN_LATER
             if recipient is not None and recipient.lower() in self._rejected:
                 return NO_SUCH_MAILBOX
             return None
-
-    def _receive(self, message: EmailMessage) -> None:
-        with self._changed:
-            self._messages.append(message)
-            self._changed.notify_all()
 
 
 class _Handler:
@@ -109,5 +100,5 @@ class _Handler:
         if refusal is not None:
             return refusal
         message = BytesParser(policy=policy.default).parsebytes(envelope.original_content or b"")
-        self._mail_server._receive(message)
+        self._mail_server.log.append(message)
         return "250 Message accepted for delivery"

@@ -12,10 +12,22 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
+
+from outagewatch.app import create_app
+from outagewatch.clock import Clock
+from outagewatch.config import Settings
+from outagewatch.storage.sql import SqlStore
 
 START_TIMEOUT_SECONDS = 60.0
+
+# Nodes started with a Redis URL publish live updates on Redis's one channel (channels are not
+# per database) and keep rate limits there: two such tests at once would see each other's
+# updates. `make test` runs the tests marked with this on one pytest-xdist worker, in turn.
+shares_redis = pytest.mark.xdist_group("shared-redis")
 
 
 @dataclass
@@ -116,3 +128,31 @@ def serving_in_thread(app: object, port: int) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@dataclass(frozen=True)
+class Site:
+    url: str
+    settings: Settings
+
+
+@contextlib.contextmanager
+def site_in_thread(
+    store: SqlStore, clock: Clock, data_dir: Path, **settings: Any
+) -> Iterator[Site]:
+    """The app on a test's store and clock, served over real HTTP on a free local port (its
+    public URL), with detection and delivery off unless `settings` turn them on: a test
+    drives the tick itself, and a background one would race it."""
+    port = free_port()
+    options = Settings(
+        **{
+            "data_dir": data_dir,
+            "port": port,
+            "public_url": f"http://127.0.0.1:{port}",
+            "run_detection": False,
+            "run_delivery": False,
+            **settings,
+        }
+    )
+    with serving_in_thread(create_app(options, store=store, clock=clock), port) as url:
+        yield Site(url, options)

@@ -14,17 +14,15 @@ import feedparser  # type: ignore[import-untyped]
 import pytest
 from fastapi.testclient import TestClient
 
-from outagewatch.app import create_app
 from outagewatch.catalog.search import CatalogIndex
 from outagewatch.clock import FixedClock
-from outagewatch.config import Settings
 from outagewatch.detection.status import StatusWord
 from outagewatch.incidents.monitor import Monitor
 from outagewatch.storage.records import Incident, ServiceStatus
 from outagewatch.storage.sql import SqlStore
 from tests.conftest import NOW
 from tests.helpers import add_reports, service_id
-from tests.serving import free_port, serving_in_thread
+from tests.serving import site_in_thread
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -239,15 +237,8 @@ def served(
 ) -> Iterator[str]:
     # The exporter keeps its cache in the working directory: keep that in the test's folder.
     monkeypatch.chdir(tmp_path)
-    port = free_port()
-    settings = Settings(
-        data_dir=tmp_path,
-        public_url=f"http://127.0.0.1:{port}",
-        run_detection=False,
-        run_delivery=False,
-    )
-    with serving_in_thread(create_app(settings, store=loaded_store, clock=clock), port) as url:
-        yield url
+    with site_in_thread(loaded_store, clock, tmp_path) as site:
+        yield site.url
 
 
 def _read_with_exporter(summary_url: str) -> dict[str, Any]:

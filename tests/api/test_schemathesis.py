@@ -24,16 +24,14 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from outagewatch.app import create_app
 from outagewatch.basics.tokens import token_hash
 from outagewatch.catalog.search import CatalogIndex
 from outagewatch.clock import FixedClock
-from outagewatch.config import Settings
 from outagewatch.incidents.monitor import Monitor
 from outagewatch.signals.collectors import MENTIONS_SCOPE
 from outagewatch.storage.sql import SqlStore
 from tests.helpers import add_reports
-from tests.serving import free_port, serving_in_thread
+from tests.serving import site_in_thread
 
 EXAMPLES_PER_OPERATION = 25
 COLLECTOR_TOKEN = "schemathesis-collector-token"
@@ -65,19 +63,10 @@ def api_schema(
     # 9.2 no longer has; giving it back keeps the documented from_fixture() API working.
     request.node._nodeid = request.node.nodeid
     _with_an_outage(loaded_store, clock)
-    port = free_port()
-    site = Settings(
-        data_dir=tmp_path,
-        public_url=f"http://127.0.0.1:{port}",
-        run_detection=False,
-        run_delivery=False,
-        # Every generated report comes from 127.0.0.1: a generous limit lets them reach
-        # validation and storage instead of stopping at 429 (which is documented anyway).
-        rate_limit_burst=100_000,
-    )
-    app = create_app(site, store=loaded_store, clock=clock)
-    with serving_in_thread(app, port) as url:
-        yield schemathesis.openapi.from_url(f"{url}/api/v1/openapi.json")
+    # Every generated report comes from 127.0.0.1: a generous limit lets them reach
+    # validation and storage instead of stopping at 429 (which is documented anyway).
+    with site_in_thread(loaded_store, clock, tmp_path, rate_limit_burst=100_000) as site:
+        yield schemathesis.openapi.from_url(f"{site.url}/api/v1/openapi.json")
 
 
 schema = (

@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 
 from outagewatch.catalog import service as catalog_service
+from outagewatch.clock import FixedClock
 from outagewatch.storage import migrate
 from outagewatch.storage.sql import SqlStore, make_engine
-from tests.serving import ServerProcess, start_server
+from tests.browser.outage_site import start_outage
+from tests.serving import ServerProcess, site_in_thread, start_server
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 
@@ -42,6 +44,21 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProc
     )
     yield server
     server.stop()
+
+
+@pytest.fixture
+def site(loaded_store: SqlStore, clock: FixedClock, tmp_path: Path) -> Iterator[str]:
+    """The catalog site in this process, with the test's store and fixed clock, over HTTP."""
+    with site_in_thread(loaded_store, clock, tmp_path) as served:
+        yield served.url
+
+
+@pytest.fixture
+def outage_site(loaded_store: SqlStore, clock: FixedClock, tmp_path: Path) -> Iterator[str]:
+    """The same, with TikTok in a major outage (tests.browser.outage_site.start_outage)."""
+    start_outage(loaded_store, clock, "tiktok")
+    with site_in_thread(loaded_store, clock, tmp_path) as served:
+        yield served.url
 
 
 def running_for_a_day(data_dir: Path) -> None:

@@ -1,37 +1,20 @@
-"""A site in this process with a fixed clock, and a real outage made of reports and a tick."""
+"""What browser tests share: where screenshots go, two viewports, and a real outage made of
+reports and a tick."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-from outagewatch.app import create_app
 from outagewatch.catalog.search import CatalogIndex
 from outagewatch.clock import FixedClock
-from outagewatch.config import Settings
 from outagewatch.incidents.monitor import Monitor
 from outagewatch.storage.sql import SqlStore
 from tests.helpers import add_reports
-from tests.serving import free_port, serving_in_thread
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
-
-
-@contextlib.contextmanager
-def serving(store: SqlStore, clock: FixedClock, data_dir: Path) -> Iterator[str]:
-    port = free_port()
-    settings = Settings(
-        data_dir=data_dir,
-        public_url=f"http://127.0.0.1:{port}",
-        run_detection=False,
-        run_delivery=False,
-    )
-    with serving_in_thread(create_app(settings, store=store, clock=clock), port) as url:
-        yield url
 
 
 def start_outage(store: SqlStore, clock: FixedClock, slug: str, *, reports: int = 400) -> None:

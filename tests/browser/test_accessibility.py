@@ -7,14 +7,12 @@ does it): nothing is downloaded while the tests run.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from outagewatch.clock import FixedClock
 from outagewatch.storage.sql import SqlStore
-from tests.browser.outage_site import DESKTOP, PHONE, serving, start_outage
+from tests.browser.outage_site import DESKTOP, PHONE
 from tests.helpers import service_id
 
 AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -35,18 +33,11 @@ def _axe_source() -> str:
     return AXE.read_text()
 
 
-@pytest.fixture
-def site(loaded_store: SqlStore, clock: FixedClock, tmp_path: Path) -> Iterator[str]:
-    start_outage(loaded_store, clock, "tiktok")
-    with serving(loaded_store, clock, tmp_path) as url:
-        yield url
-
-
 @pytest.mark.browser
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_axe_finds_no_violation_on_the_main_pages(
-    site: str,
+    outage_site: str,
     loaded_store: SqlStore,
     chromium: object,
     scheme: str,
@@ -62,7 +53,7 @@ def test_axe_finds_no_violation_on_the_main_pages(
     page: Page = context.new_page()
     violations = {}
     for path in (*MAIN_PAGES, f"/incidents/{incident.id}"):
-        page.goto(f"{site}{path}")
+        page.goto(f"{outage_site}{path}")
         page.evaluate(axe)
         found = page.evaluate(RUN_AXE)
         if found:

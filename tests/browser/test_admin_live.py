@@ -9,36 +9,21 @@ from pathlib import Path
 
 import pytest
 
-from outagewatch.app import create_app
 from outagewatch.catalog.search import CatalogIndex
 from outagewatch.clock import FixedClock
 from outagewatch.config import Settings
 from outagewatch.incidents.monitor import Monitor
 from outagewatch.notify.accounts import Accounts
 from outagewatch.storage.sql import SqlStore
+from tests.browser.outage_site import ARTIFACTS
 from tests.helpers import add_reports
-from tests.serving import free_port, serving_in_thread
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+from tests.serving import Site, site_in_thread
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    port = free_port()
-    return Settings(
-        data_dir=tmp_path,
-        port=port,
-        public_url=f"http://127.0.0.1:{port}",
-        run_detection=False,
-        run_delivery=False,
-    )
-
-
-@pytest.fixture
-def site(settings: Settings, loaded_store: SqlStore, clock: FixedClock) -> Iterator[str]:
-    app = create_app(settings, store=loaded_store, clock=clock)
-    with serving_in_thread(app, settings.port) as url:
-        yield url
+def admin_site(loaded_store: SqlStore, clock: FixedClock, tmp_path: Path) -> Iterator[Site]:
+    with site_in_thread(loaded_store, clock, tmp_path) as site:
+        yield site
 
 
 def _operator_session(settings: Settings, store: SqlStore, clock: FixedClock) -> str:
@@ -55,14 +40,15 @@ def _operator_session(settings: Settings, store: SqlStore, clock: FixedClock) ->
 
 @pytest.mark.browser
 def test_an_update_posted_in_admin_appears_on_an_open_service_page(
-    site: str,
-    settings: Settings,
+    admin_site: Site,
     loaded_store: SqlStore,
     clock: FixedClock,
     chromium: object,
     browser_page: object,
 ) -> None:
     from playwright.sync_api import Browser, Page, expect
+
+    site = admin_site.url
 
     add_reports(loaded_store, "discord", [clock.now() - timedelta(seconds=i) for i in range(300)])
     Monitor(loaded_store).tick(CatalogIndex(loaded_store.list_services()), now=clock.now())
@@ -76,7 +62,7 @@ def test_an_update_posted_in_admin_appears_on_an_open_service_page(
         [
             {
                 "name": "ow_session",
-                "value": _operator_session(settings, loaded_store, clock),
+                "value": _operator_session(admin_site.settings, loaded_store, clock),
                 "url": site,
             }
         ]

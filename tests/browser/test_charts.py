@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from outagewatch.clock import FixedClock
-from outagewatch.storage.sql import SqlStore
-from tests.browser.outage_site import PHONE, serving, start_outage
-
-
-@pytest.fixture
-def site(loaded_store: SqlStore, clock: FixedClock, tmp_path: Path) -> Iterator[str]:
-    start_outage(loaded_store, clock, "tiktok")
-    with serving(loaded_store, clock, tmp_path) as url:
-        yield url
+from tests.browser.outage_site import PHONE
 
 
 @pytest.mark.browser
-def test_chart_labels_are_legible_on_a_phone(site: str, chromium: object) -> None:
+def test_chart_labels_are_legible_on_a_phone(outage_site: str, chromium: object) -> None:
     from playwright.sync_api import Page, expect
 
     context = chromium.new_context(viewport=PHONE)  # type: ignore[attr-defined]
     page: Page = context.new_page()
-    page.goto(f"{site}/services/tiktok")
+    page.goto(f"{outage_site}/services/tiktok")
     expect(page.locator(".chart-frame")).to_have_count(2)
 
     heights = page.eval_on_selector_all(

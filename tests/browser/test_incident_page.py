@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -12,18 +10,16 @@ from outagewatch.catalog.search import CatalogIndex
 from outagewatch.clock import FixedClock
 from outagewatch.incidents.monitor import Monitor
 from outagewatch.storage.sql import SqlStore
-from tests.browser.outage_site import DESKTOP, PHONE, serving, start_outage
+from tests.browser.outage_site import DESKTOP, PHONE
 from tests.helpers import add_reports, service_id
 
 REFRESH_GAP_MS = 10_000  # live.js: an open incident page refetches at most this often
 
 
 @pytest.fixture
-def incident_url(loaded_store: SqlStore, clock: FixedClock, tmp_path: Path) -> Iterator[str]:
-    start_outage(loaded_store, clock, "tiktok")
+def incident_url(outage_site: str, loaded_store: SqlStore) -> str:
     incident = loaded_store.incidents_of(service_id(loaded_store, "tiktok"), limit=1)[0]
-    with serving(loaded_store, clock, tmp_path) as url:
-        yield f"{url}/incidents/{incident.id}"
+    return f"{outage_site}/incidents/{incident.id}"
 
 
 @pytest.mark.browser

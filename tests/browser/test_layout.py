@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from outagewatch.clock import FixedClock
 from outagewatch.storage.sql import SqlStore
-from tests.browser.outage_site import DESKTOP, PHONE, serving, start_outage
+from tests.browser.outage_site import DESKTOP, PHONE
 from tests.web.test_account_pages import _link_token
 
 PUBLIC_PAGES = (
@@ -26,13 +22,6 @@ PUBLIC_PAGES = (
 )
 SIZES = {"desktop": DESKTOP, "phone": PHONE}
 OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-
-
-@pytest.fixture
-def outage_site(loaded_store: SqlStore, clock: FixedClock, tmp_path: Path) -> Iterator[str]:
-    start_outage(loaded_store, clock, "tiktok")
-    with serving(loaded_store, clock, tmp_path) as url:
-        yield url
 
 
 @pytest.mark.browser

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -12,14 +10,8 @@ from outagewatch.catalog.search import CatalogIndex
 from outagewatch.clock import FixedClock
 from outagewatch.incidents.monitor import Monitor
 from outagewatch.storage.sql import SqlStore
-from tests.browser.outage_site import DESKTOP, PHONE, serving
+from tests.browser.outage_site import DESKTOP, PHONE
 from tests.helpers import add_reports
-
-
-@pytest.fixture
-def site(loaded_store: SqlStore, clock: FixedClock, tmp_path: Path) -> Iterator[str]:
-    with serving(loaded_store, clock, tmp_path) as url:
-        yield url
 
 
 @pytest.mark.browser

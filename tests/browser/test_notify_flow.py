@@ -3,41 +3,21 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from outagewatch.app import create_app
-from outagewatch.clock import FixedClock
-from outagewatch.storage.sql import SqlStore
+from tests.browser.outage_site import ARTIFACTS
 from tests.mailserver import MailServer
-from tests.notify.test_end_to_end import notifying_settings
-from tests.serving import free_port, serving_in_thread
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-@pytest.fixture
-def site(
-    loaded_store: SqlStore, clock: FixedClock, tmp_path: Path, mail_server: MailServer
-) -> Iterator[str]:
-    port = free_port()
-    app = create_app(
-        notifying_settings(tmp_path, port, mail_server), store=loaded_store, clock=clock
-    )
-    with serving_in_thread(app, port) as url:
-        yield url
 
 
 @pytest.mark.browser
 def test_sign_in_by_the_mailed_link_follow_and_see_it_on_the_account_page(
-    site: str, mail_server: MailServer, browser_page: object
+    notifying_site: str, mail_server: MailServer, browser_page: object
 ) -> None:
     from playwright.sync_api import Page, expect
 
     page: Page = browser_page  # type: ignore[assignment]
-    page.goto(f"{site}/services/netflix")
+    page.goto(f"{notifying_site}/services/netflix")
     notify = page.locator("#notify")
     notify.get_by_label("Your e-mail address").fill("ada@example.org")
     notify.get_by_label("Both").check()

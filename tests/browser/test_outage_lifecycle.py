@@ -6,32 +6,16 @@ itself, so an hour of outage and recovery takes no waiting at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
-from outagewatch.app import create_app
 from outagewatch.catalog.search import CatalogIndex
 from outagewatch.clock import FixedClock
-from outagewatch.config import Settings
 from outagewatch.incidents.monitor import Monitor
 from outagewatch.storage.sql import SqlStore
+from tests.browser.outage_site import ARTIFACTS
 from tests.helpers import add_reports
-from tests.serving import free_port, serving_in_thread
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-@pytest.fixture
-def site(loaded_store: SqlStore, clock: FixedClock, tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    settings = Settings(
-        data_dir=tmp_path, public_url=f"http://127.0.0.1:{port}", run_detection=False
-    )
-    with serving_in_thread(create_app(settings, store=loaded_store, clock=clock), port) as url:
-        yield url
 
 
 @pytest.mark.browser

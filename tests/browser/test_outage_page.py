@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from outagewatch.clock import FixedClock
-from outagewatch.storage.sql import SqlStore
-from tests.browser.outage_site import ARTIFACTS, DESKTOP, PHONE, serving, start_outage
+from tests.browser.outage_site import ARTIFACTS, DESKTOP, PHONE
 
 SIZES = {"desktop": DESKTOP, "phone": PHONE}
-
-
-@pytest.fixture
-def site(loaded_store: SqlStore, clock: FixedClock, tmp_path: Path) -> Iterator[str]:
-    start_outage(loaded_store, clock, "tiktok")
-    with serving(loaded_store, clock, tmp_path) as url:
-        yield url
 
 
 def _page(chromium: object, size: dict[str, int], **options: object) -> object:
@@ -29,13 +17,13 @@ def _page(chromium: object, size: dict[str, int], **options: object) -> object:
 @pytest.mark.browser
 @pytest.mark.parametrize("size_name", ["desktop", "phone"])
 def test_report_and_notify_are_beside_the_status_above_the_fold(
-    site: str, chromium: object, size_name: str
+    outage_site: str, chromium: object, size_name: str
 ) -> None:
     from playwright.sync_api import Page, expect
 
     size = SIZES[size_name]
     page: Page = _page(chromium, size)  # type: ignore[assignment]
-    page.goto(f"{site}/services/tiktok")
+    page.goto(f"{outage_site}/services/tiktok")
     expect(page.locator(".status-word")).to_have_text("Major outage")
 
     report = page.locator(".service-head").get_by_role("link", name="Report a problem")
@@ -60,12 +48,12 @@ def test_report_and_notify_are_beside_the_status_above_the_fold(
 
 @pytest.mark.browser
 def test_a_phone_keeps_a_report_button_in_reach_while_reading_the_page(
-    site: str, chromium: object
+    outage_site: str, chromium: object
 ) -> None:
     from playwright.sync_api import Page, expect
 
     page: Page = _page(chromium, PHONE)  # type: ignore[assignment]
-    page.goto(f"{site}/services/tiktok")
+    page.goto(f"{outage_site}/services/tiktok")
     page.get_by_role("heading", name="Frequently asked questions").scroll_into_view_if_needed()
 
     dock = page.locator(".report-dock").get_by_role("link", name="Report a problem")
@@ -77,11 +65,11 @@ def test_a_phone_keeps_a_report_button_in_reach_while_reading_the_page(
 
 
 @pytest.mark.browser
-def test_the_dock_stays_away_while_there_are_no_issues(site: str, chromium: object) -> None:
+def test_the_dock_stays_away_while_there_are_no_issues(outage_site: str, chromium: object) -> None:
     from playwright.sync_api import Page, expect
 
     page: Page = _page(chromium, PHONE)  # type: ignore[assignment]
-    page.goto(f"{site}/services/whatsapp")
+    page.goto(f"{outage_site}/services/whatsapp")
 
     expect(page.locator(".status-word")).to_have_text("No issues")
     expect(page.locator(".report-dock")).to_be_hidden()
@@ -90,12 +78,12 @@ def test_the_dock_stays_away_while_there_are_no_issues(site: str, chromium: obje
 
 @pytest.mark.browser
 def test_after_reporting_the_focus_is_on_the_answer_not_the_page(
-    site: str, chromium: object
+    outage_site: str, chromium: object
 ) -> None:
     from playwright.sync_api import Page, expect
 
     page: Page = _page(chromium, DESKTOP)  # type: ignore[assignment]
-    page.goto(f"{site}/services/tiktok")
+    page.goto(f"{outage_site}/services/tiktok")
 
     page.locator(".problem-button").first.click()
 

@@ -3,13 +3,11 @@ the tags resolve, and the preview shows the page's status in the page's colour."
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from tests.browser.outage_site import ARTIFACTS
 from tests.serving import ServerProcess as LiveServer
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 SAMPLE = """() => {
   const image = document.images[0];
   const canvas = document.createElement("canvas");

@@ -2,38 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from outagewatch.clock import FixedClock
 from outagewatch.storage.sql import SqlStore
-from tests.browser.outage_site import PHONE, serving, start_outage
+from tests.browser.outage_site import PHONE
 from tests.helpers import service_id
 from tests.web.test_voices import add_comment
 
 REFRESH_GAP_MS = 10_000  # live.js: an open page refetches its comments at most this often
 
 
-@pytest.fixture
-def site(loaded_store: SqlStore, clock: FixedClock, tmp_path: Path) -> Iterator[str]:
-    start_outage(loaded_store, clock, "tiktok")
-    with serving(loaded_store, clock, tmp_path) as url:
-        yield url
-
-
 @pytest.mark.browser
 def test_comments_appear_live_and_leave_when_an_operator_hides_them(
-    site: str, loaded_store: SqlStore, clock: FixedClock, chromium: object
+    outage_site: str, loaded_store: SqlStore, clock: FixedClock, chromium: object
 ) -> None:
     from playwright.sync_api import Page, expect
 
     context = chromium.new_context(viewport=PHONE)  # type: ignore[attr-defined]
     page: Page = context.new_page()
     page.clock.install()
-    page.goto(f"{site}/services/tiktok")
+    page.goto(f"{outage_site}/services/tiktok")
     voices = page.locator("#voices")
     expect(voices).to_contain_text("No comments to show yet.")
     hour = page.locator('[data-count="hour"]')

@@ -3,14 +3,11 @@ sprite, so the base world and each reporting country are drawn, in their shades.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import httpx
 import pytest
 
+from tests.browser.outage_site import ARTIFACTS
 from tests.serving import ServerProcess as LiveServer
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 SERVICE = "duolingo"
 

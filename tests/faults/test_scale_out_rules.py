@@ -28,6 +28,9 @@ from outagewatch.storage.sql import SqlStore
 from tests.conftest import _empty_postgres
 from tests.faults.fleet import wait_for
 from tests.reports.test_limits import _redis_or_skip, _redis_url
+from tests.serving import shares_redis
+
+pytestmark = shares_redis
 
 SAME_SITE = {"Origin": "http://testserver"}
 

@@ -26,9 +26,9 @@ from outagewatch.notify.webhook import (
     sign,
     verify,
 )
+from tests.local_http import LocalHttpServer, Response, closed_port_url
 from tests.mailserver import MailServer
 from tests.serving import free_port
-from tests.webhook_receiver import WebhookReceiver
 
 NOW = datetime(2026, 11, 18, 15, 42, 30, tzinfo=UTC)
 SENDER = "OutageWatch <alerts@outagewatch.example>"
@@ -169,7 +169,7 @@ def test_a_missing_maildir_lists_no_mail(tmp_path: Path) -> None:
     assert read_maildir(tmp_path / "never-written") == []
 
 
-def _webhook(receiver: WebhookReceiver, *, secret: str = "s3cret") -> Destination:
+def _webhook(receiver: LocalHttpServer, *, secret: str = "s3cret") -> Destination:
     return Destination("webhook", f"{receiver.url}/hooks/outage", secret=secret)
 
 
@@ -179,7 +179,7 @@ def _private_webhooks(timeout_seconds: float = 5.0) -> WebhookNotifier:
     )
 
 
-def test_a_webhook_receives_signed_compact_json(webhook_receiver: WebhookReceiver) -> None:
+def test_a_webhook_receives_signed_compact_json(webhook_receiver: LocalHttpServer) -> None:
     _send(_private_webhooks(), _webhook(webhook_receiver))
 
     [request] = webhook_receiver.wait_for(1)
@@ -224,7 +224,7 @@ def test_a_signature_older_than_the_tolerance_does_not_verify() -> None:
     ],
 )
 def test_a_webhook_answer_decides_whether_a_retry_can_help(
-    webhook_receiver: WebhookReceiver, status: int, permanent: bool
+    webhook_receiver: LocalHttpServer, status: int, permanent: bool
 ) -> None:
     webhook_receiver.respond_with(status)
 
@@ -235,7 +235,7 @@ def test_a_webhook_answer_decides_whether_a_retry_can_help(
 
 
 def test_an_unreachable_webhook_is_transient() -> None:
-    destination = Destination("webhook", f"http://127.0.0.1:{free_port()}/", secret="s3cret")
+    destination = Destination("webhook", f"{closed_port_url()}/", secret="s3cret")
 
     error = _delivery_error(_private_webhooks(), destination)
 
@@ -283,7 +283,7 @@ def test_the_guard_refuses_files_even_when_private_addresses_are_allowed() -> No
 
 
 def test_a_webhook_to_a_private_address_is_refused_before_sending(
-    webhook_receiver: WebhookReceiver,
+    webhook_receiver: LocalHttpServer,
 ) -> None:
     error = _delivery_error(WebhookNotifier(), _webhook(webhook_receiver))
 
@@ -291,11 +291,11 @@ def test_a_webhook_to_a_private_address_is_refused_before_sending(
     assert webhook_receiver.requests == []
 
 
-def _apprise_json(receiver: WebhookReceiver) -> Destination:
+def _apprise_json(receiver: LocalHttpServer) -> Destination:
     return Destination("apprise", f"{receiver.url.replace('http://', 'json://')}/notify")
 
 
-def test_apprise_delivers_title_and_body(webhook_receiver: WebhookReceiver) -> None:
+def test_apprise_delivers_title_and_body(webhook_receiver: LocalHttpServer) -> None:
     _send(AppriseNotifier(allow_private=True), _apprise_json(webhook_receiver))
 
     [request] = webhook_receiver.wait_for(1)
@@ -314,7 +314,7 @@ def test_anything_but_one_apprise_url_is_invalid_and_permanent(url: str) -> None
     assert not valid_apprise_url(url)
 
 
-def test_an_apprise_receiver_failing_is_transient(webhook_receiver: WebhookReceiver) -> None:
+def test_an_apprise_receiver_failing_is_transient(webhook_receiver: LocalHttpServer) -> None:
     webhook_receiver.respond_with(500)
 
     error = _delivery_error(AppriseNotifier(allow_private=True), _apprise_json(webhook_receiver))
@@ -322,7 +322,7 @@ def test_an_apprise_receiver_failing_is_transient(webhook_receiver: WebhookRecei
     assert not error.permanent
 
 
-def test_apprise_refuses_a_private_host_unless_allowed(webhook_receiver: WebhookReceiver) -> None:
+def test_apprise_refuses_a_private_host_unless_allowed(webhook_receiver: LocalHttpServer) -> None:
     error = _delivery_error(AppriseNotifier(), _apprise_json(webhook_receiver))
 
     assert error.permanent
@@ -346,7 +346,7 @@ def test_a_webhook_goes_to_the_address_that_was_checked_with_its_name_in_host_an
     notifier = WebhookNotifier(
         allow_private=True, clock=FixedClock(NOW), resolve=resolve, ssl_context=trusting
     )
-    with WebhookReceiver(tls=server_side) as receiver:
+    with LocalHttpServer(otherwise=Response(200), tls=server_side) as receiver:
         url = f"https://hooks.example:{receiver.port}/hooks/outage"
         _send(notifier, Destination("webhook", url, secret="s3cret"))
         (request,) = receiver.wait_for(1)

@@ -21,9 +21,9 @@ from outagewatch.notify.webhook import WebhookNotifier
 from outagewatch.storage.records import FollowChoice, Incident, IncidentEvent, OutboxItem
 from outagewatch.storage.sql import SqlStore
 from tests.contract.test_store import _ids
+from tests.local_http import LocalHttpServer
 from tests.mailserver import MailServer
 from tests.proxy import CuttableProxy, run_on_proxy_loop
-from tests.webhook_receiver import WebhookReceiver
 
 T0 = datetime(2026, 11, 18, 16, 0, tzinfo=UTC)
 SECRET = b"test-secret"
@@ -194,7 +194,7 @@ def test_retries_back_off_exponentially() -> None:
 
 
 def test_a_webhook_gets_signed_json_and_gone_switches_it_off(
-    store: SqlStore, mail_server: MailServer, webhook_receiver: WebhookReceiver
+    store: SqlStore, mail_server: MailServer, webhook_receiver: LocalHttpServer
 ) -> None:
     chat = _ids(store)["chatapp"]
     ada = _follower(store, "ada@example.org", chat)

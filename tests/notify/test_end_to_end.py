@@ -8,51 +8,20 @@ goes over real SMTP to a local server.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
-import pytest
 
-from outagewatch.app import create_app
 from outagewatch.catalog.search import CatalogIndex
 from outagewatch.clock import FixedClock
-from outagewatch.config import Settings
 from outagewatch.incidents.monitor import Monitor
 from outagewatch.storage.sql import SqlStore
 from tests.helpers import add_reports, eventually
 from tests.mailserver import MailServer
-from tests.serving import free_port, serving_in_thread
 
 # The product promises the recovery message within 2 minutes of the recovery; the wait is
 # bounded by that promise, not a guess at how fast this machine is.
 RECOVERY_MAIL_PROMISE_SECONDS = 120
-
-
-def notifying_settings(tmp_path: Path, port: int, mail_server: MailServer) -> Settings:
-    return Settings(
-        data_dir=tmp_path,
-        public_url=f"http://127.0.0.1:{port}",
-        run_detection=False,
-        smtp_host=mail_server.host,
-        smtp_port=mail_server.port,
-        smtp_security="none",
-        mail_from="OutageWatch <alerts@outagewatch.test>",
-        delivery_interval_seconds=0.2,
-    )
-
-
-@pytest.fixture
-def notifying_site(
-    loaded_store: SqlStore, clock: FixedClock, tmp_path: Path, mail_server: MailServer
-) -> Iterator[str]:
-    port = free_port()
-    app = create_app(
-        notifying_settings(tmp_path, port, mail_server), store=loaded_store, clock=clock
-    )
-    with serving_in_thread(app, port) as url:
-        yield url
 
 
 def _text(mail: object) -> str:

@@ -6,32 +6,30 @@ from pathlib import Path
 
 import httpx
 
-from outagewatch.app import create_app
 from outagewatch.clock import FixedClock
-from outagewatch.config import Settings
 from outagewatch.notify.email import read_maildir
 from outagewatch.storage.sql import SqlStore
 from tests.helpers import eventually
-from tests.serving import free_port, serving_in_thread
+from tests.serving import site_in_thread
 
 
 def test_mail_goes_to_the_local_mailbox_shown_to_the_machine_owner_only(
     loaded_store: SqlStore, clock: FixedClock, tmp_path: Path
 ) -> None:
-    port = free_port()
-    settings = Settings(
-        data_dir=tmp_path,
-        public_url=f"http://127.0.0.1:{port}",
-        run_detection=False,
+    with site_in_thread(
+        loaded_store,
+        clock,
+        tmp_path,
+        run_delivery=True,
         delivery_interval_seconds=0.2,
         local_mail_page=True,  # a single-user machine: its own user may read the mailbox
-    )
-    with serving_in_thread(create_app(settings, store=loaded_store, clock=clock), port) as url:
+    ) as site:
+        url = site.url
         asked = httpx.post(
             f"{url}/signin", data={"email": "ada@example.org"}, headers={"Origin": url}
         )
         assert asked.status_code == 200
-        assert eventually(lambda: len(read_maildir(settings.maildir_path())) == 1)
+        assert eventually(lambda: len(read_maildir(site.settings.maildir_path())) == 1)
 
         local = httpx.get(f"{url}/operator/mail")
         proxied = httpx.get(f"{url}/operator/mail", headers={"X-Forwarded-For": "203.0.113.7"})

@@ -13,16 +13,16 @@ from outagewatch.notify import webhook
 from outagewatch.storage.records import FollowChoice
 from outagewatch.storage.sql import SqlStore
 from tests.helpers import add_reports, service_id
+from tests.local_http import LocalHttpServer
 from tests.mailserver import MailServer
 from tests.notify.test_delivery import _deliverer
-from tests.webhook_receiver import WebhookReceiver
 
 
 def test_a_webhook_gets_problems_then_major_outage_then_recovery_signed(
     loaded_store: SqlStore,
     clock: FixedClock,
     mail_server: MailServer,
-    webhook_receiver: WebhookReceiver,
+    webhook_receiver: LocalHttpServer,
 ) -> None:
     discord = service_id(loaded_store, "discord")
     with loaded_store.transaction():

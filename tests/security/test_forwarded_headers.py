@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from tests.conftest import _empty_postgres
 from tests.reports.test_limits import _redis_or_skip, _redis_url
-from tests.serving import ServerProcess, start_server
+from tests.serving import ServerProcess, shares_redis, start_server
 
 REPORTS = "/api/v1/services/discord/reports"
 SAME_MACHINE = {"User-Agent": "one-machine/1.0"}
@@ -86,6 +86,7 @@ def test_forged_forwarded_for_from_loopback_is_ignored_on_sqlite(
         _forged_networks_are_one_network(process)
 
 
+@shares_redis
 @pytest.mark.parametrize("server", ["uvicorn", "granian"])
 def test_forged_forwarded_for_from_loopback_is_ignored_on_postgresql_and_redis(
     tmp_path: Path, server: str, postgres_engine: Engine

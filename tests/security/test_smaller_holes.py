@@ -17,14 +17,13 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from outagewatch.app import create_app
 from outagewatch.clock import FixedClock
 from outagewatch.config import Settings
 from outagewatch.notify.accounts import Accounts
 from outagewatch.storage.sql import SqlStore
 from tests.conftest import NOW
 from tests.helpers import service_id
-from tests.serving import free_port, serving_in_thread
+from tests.serving import site_in_thread
 from tests.web.test_account_pages import SAME_SITE, _sign_in
 
 
@@ -109,16 +108,8 @@ def test_the_data_directory_and_its_files_are_the_owners_alone(tmp_path: Path) -
 
 
 def _mail_page(tmp_path: Path, store: SqlStore, clock: FixedClock, **settings: object) -> int:
-    port = free_port()
-    options = Settings(
-        data_dir=tmp_path,
-        public_url=f"http://127.0.0.1:{port}",
-        run_detection=False,
-        run_delivery=False,
-        **settings,  # type: ignore[arg-type]
-    )
-    with serving_in_thread(create_app(options, store=store, clock=clock), port) as url:
-        return httpx.get(f"{url}/operator/mail").status_code
+    with site_in_thread(store, clock, tmp_path, **settings) as site:
+        return httpx.get(f"{site.url}/operator/mail").status_code
 
 
 def test_the_local_mailbox_page_is_not_for_any_local_user_by_default(

@@ -22,7 +22,8 @@ from outagewatch.signals.official import (
 from outagewatch.storage.records_official import OfficialSource, OfficialStatus
 from outagewatch.storage.sql import SqlStore
 from tests.contract.test_store import BANK, CHAT
-from tests.signals.status_server import StatusServer, closed_port_url
+from tests.local_http import closed_port_url
+from tests.signals.status_server import StatusServer
 
 T0 = datetime(2026, 11, 18, 15, 40, tzinfo=UTC)
 SUMMARY_PATH = "/chat/api/v2/summary.json"
@@ -223,7 +224,7 @@ def test_an_unreachable_page_is_retried_after_1_2_4_and_8_minutes(store: SqlStor
 
 def test_a_success_after_failures_resets_the_backoff(store: SqlStore, server: StatusServer) -> None:
     server.serve_fixture(SUMMARY_PATH, "statuspage_summary.json")
-    server.fail_with(503, times=2)
+    server.respond_with(503, times=2)
     chat = _with_pages(store, chat=f"{server.url}/chat")["chatapp"]
     poller = OfficialPoller(store)
     _poll(poller, T0)

@@ -134,7 +134,7 @@ def test_a_statuspage_api_that_fails_says_nothing_of_the_kind_and_is_retried(
 ) -> None:
     server.serve("/chat", PLAIN_PAGE, content_type="text/html")
     chat = _chat_with_page(store, f"{server.url}/chat")
-    server.fail_with(503)
+    server.respond_with(503)
 
     result = _poll(store, T0)
 

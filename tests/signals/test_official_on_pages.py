@@ -14,7 +14,8 @@ from outagewatch.incidents.monitor import Monitor
 from outagewatch.signals.official import OfficialPoller
 from outagewatch.storage.sql import SqlStore
 from tests.helpers import add_reports
-from tests.signals.status_server import StatusServer, closed_port_url
+from tests.local_http import closed_port_url
+from tests.signals.status_server import StatusServer
 
 STATUS_RSS = """<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0"><channel>

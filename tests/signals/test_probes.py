@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import trustme
@@ -19,21 +17,9 @@ from outagewatch.signals.probes import Prober, ProbeTarget, describe
 from outagewatch.storage.records_operators import ProbeResult
 from outagewatch.storage.sql import SqlStore
 from tests.helpers import add_reports, service_id
-from tests.serving import free_port
-from tests.webhook_receiver import WebhookReceiver
+from tests.local_http import LocalHttpServer, Response, closed_port_url
 
 NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
-
-
-class _Hello(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, *_: object) -> None:  # quiet test output
-        return
 
 
 @pytest.fixture(scope="module")
@@ -44,15 +30,10 @@ def authority() -> trustme.CA:
 @pytest.fixture
 def https_site(authority: trustme.CA) -> Iterator[str]:
     """An HTTPS server whose certificate a local CA signed (for 127.0.0.1)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Hello)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     authority.issue_cert("127.0.0.1").configure_cert(context)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"https://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with LocalHttpServer(otherwise=Response(200, b"ok"), tls=context) as site:
+        yield f"{site.url}/"
 
 
 def _probe(prober: Prober, url: str) -> ProbeResult:
@@ -60,7 +41,7 @@ def _probe(prober: Prober, url: str) -> ProbeResult:
 
 
 def test_a_site_that_answers_is_up_with_its_time(
-    loaded_store: SqlStore, webhook_receiver: WebhookReceiver
+    loaded_store: SqlStore, webhook_receiver: LocalHttpServer
 ) -> None:
     result = _probe(Prober(loaded_store), webhook_receiver.url + "/")
 
@@ -70,14 +51,14 @@ def test_a_site_that_answers_is_up_with_its_time(
 
 
 def test_server_errors_and_closed_ports_are_down_but_a_403_is_up(
-    loaded_store: SqlStore, webhook_receiver: WebhookReceiver
+    loaded_store: SqlStore, webhook_receiver: LocalHttpServer
 ) -> None:
     prober = Prober(loaded_store, timeout_seconds=2)
     webhook_receiver.respond_with(503)
     failing = _probe(prober, webhook_receiver.url + "/")
     webhook_receiver.respond_with(403)
     walled = _probe(prober, webhook_receiver.url + "/")
-    closed = _probe(prober, f"http://127.0.0.1:{free_port()}/")
+    closed = _probe(prober, f"{closed_port_url()}/")
 
     assert (failing.ok, failing.error) == (False, "HTTP 503")
     assert walled.ok
@@ -100,7 +81,7 @@ def test_certificates_are_checked_and_their_end_is_read(
 
 
 def test_an_open_incident_says_how_the_website_is_and_when_that_changes(
-    loaded_store: SqlStore, clock: FixedClock, webhook_receiver: WebhookReceiver
+    loaded_store: SqlStore, clock: FixedClock, webhook_receiver: LocalHttpServer
 ) -> None:
     discord = service_id(loaded_store, "discord")
     add_reports(loaded_store, "discord", [clock.now() - timedelta(seconds=i) for i in range(300)])
