@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -13,8 +14,11 @@ from outagewatch.catalog import service as catalog_service
 from outagewatch.clock import FixedClock
 from outagewatch.storage import migrate
 from outagewatch.storage.sql import SqlStore, make_engine
-from tests.browser.outage_site import start_outage
+from tests.browser.outage_site import PageOpener, start_outage
 from tests.serving import ServerProcess, site_in_thread, start_server
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 
@@ -71,7 +75,7 @@ def running_for_a_day(data_dir: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
+def chromium() -> Iterator[Browser]:
     """Per module: Playwright's sync API runs an event loop in this thread while it lives."""
     executable = _chromium_path()
     from playwright.sync_api import sync_playwright
@@ -95,8 +99,17 @@ def chromium() -> Iterator[object]:
 
 
 @pytest.fixture
-def browser_page(chromium: object) -> Iterator[object]:
-    context = chromium.new_context()  # type: ignore[attr-defined]
-    page = context.new_page()
-    yield page
-    context.close()
+def new_page(chromium: Browser) -> Iterator[PageOpener]:
+    """Opens a page in a browser context of its own, made with Playwright's context options
+    (viewport, color_scheme, timezone_id, java_script_enabled...); each is closed after the
+    test, passed or failed, so no page outlives it into the next."""
+    contexts: list[BrowserContext] = []
+
+    def open_page(**options: Any) -> Page:
+        context = chromium.new_context(**options)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from outagewatch.storage.sql import SqlStore
-from tests.browser.outage_site import DESKTOP, PHONE
+from tests.browser.outage_site import DESKTOP, PHONE, PageOpener
 from tests.helpers import service_id
 
 AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -39,18 +39,14 @@ def _axe_source() -> str:
 def test_axe_finds_no_violation_on_the_main_pages(
     outage_site: str,
     loaded_store: SqlStore,
-    chromium: object,
+    new_page: PageOpener,
     scheme: str,
     size: dict[str, int],
 ) -> None:
-    from playwright.sync_api import Page
 
     axe = _axe_source()
     incident = loaded_store.incidents_of(service_id(loaded_store, "tiktok"), limit=1)[0]
-    context = chromium.new_context(  # type: ignore[attr-defined]
-        viewport=size, color_scheme=scheme, bypass_csp=True
-    )
-    page: Page = context.new_page()
+    page = new_page(viewport=size, color_scheme=scheme, bypass_csp=True)
     violations = {}
     for path in (*MAIN_PAGES, f"/incidents/{incident.id}"):
         page.goto(f"{outage_site}{path}")
@@ -60,4 +56,3 @@ def test_axe_finds_no_violation_on_the_main_pages(
             violations[path] = found
 
     assert violations == {}
-    context.close()

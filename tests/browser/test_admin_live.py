@@ -15,7 +15,7 @@ from outagewatch.config import Settings
 from outagewatch.incidents.monitor import Monitor
 from outagewatch.notify.accounts import Accounts
 from outagewatch.storage.sql import SqlStore
-from tests.browser.outage_site import ARTIFACTS
+from tests.browser.outage_site import ARTIFACTS, PageOpener
 from tests.helpers import add_reports
 from tests.serving import Site, site_in_thread
 
@@ -43,22 +43,19 @@ def test_an_update_posted_in_admin_appears_on_an_open_service_page(
     admin_site: Site,
     loaded_store: SqlStore,
     clock: FixedClock,
-    chromium: object,
-    browser_page: object,
+    new_page: PageOpener,
 ) -> None:
-    from playwright.sync_api import Browser, Page, expect
+    from playwright.sync_api import expect
 
     site = admin_site.url
-
     add_reports(loaded_store, "discord", [clock.now() - timedelta(seconds=i) for i in range(300)])
     Monitor(loaded_store).tick(CatalogIndex(loaded_store.list_services()), now=clock.now())
-    viewer: Page = browser_page  # type: ignore[assignment]
+    viewer = new_page()
     viewer.goto(f"{site}/services/discord")
     expect(viewer.get_by_role("heading", name="Ongoing incident")).to_be_visible()
 
-    browser: Browser = chromium  # type: ignore[assignment]
-    operator_context = browser.new_context()
-    operator_context.add_cookies(
+    admin = new_page()  # a context of its own: the operator's session cookie stays there
+    admin.context.add_cookies(
         [
             {
                 "name": "ow_session",
@@ -67,7 +64,6 @@ def test_an_update_posted_in_admin_appears_on_an_open_service_page(
             }
         ]
     )
-    admin = operator_context.new_page()
     admin.goto(f"{site}/admin")
     admin.get_by_label("Live update").first.fill("Discord says a fix is rolling out.")
     admin.get_by_role("button", name="Post update").first.click()
@@ -77,4 +73,3 @@ def test_an_update_posted_in_admin_appears_on_an_open_service_page(
     expect(viewer.locator(".event-update .event-label")).to_have_text("Update from OutageWatch")
     ARTIFACTS.mkdir(exist_ok=True)
     viewer.screenshot(path=str(ARTIFACTS / "live-operator-update.png"), full_page=True)
-    operator_context.close()

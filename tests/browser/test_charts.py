@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.outage_site import PHONE
+from tests.browser.outage_site import PHONE, PageOpener
 
 
 @pytest.mark.browser
-def test_chart_labels_are_legible_on_a_phone(outage_site: str, chromium: object) -> None:
-    from playwright.sync_api import Page, expect
+def test_chart_labels_are_legible_on_a_phone(outage_site: str, new_page: PageOpener) -> None:
+    from playwright.sync_api import expect
 
-    context = chromium.new_context(viewport=PHONE)  # type: ignore[attr-defined]
-    page: Page = context.new_page()
+    page = new_page(viewport=PHONE)
     page.goto(f"{outage_site}/services/tiktok")
     expect(page.locator(".chart-frame")).to_have_count(2)
 
@@ -24,4 +23,3 @@ def test_chart_labels_are_legible_on_a_phone(outage_site: str, chromium: object)
 
     assert heights and min(heights) >= 12, heights
     assert projected is not None and projected["height"] > 10
-    context.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from outagewatch.storage.sql import SqlStore
-from tests.browser.outage_site import DESKTOP, PHONE
+from tests.browser.outage_site import DESKTOP, PHONE, PageOpener
 from tests.web.test_account_pages import _link_token
 
 PUBLIC_PAGES = (
@@ -27,12 +27,10 @@ OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElemen
 @pytest.mark.browser
 @pytest.mark.parametrize("size_name", ["desktop", "phone"])
 def test_no_public_page_scrolls_sideways(
-    outage_site: str, loaded_store: SqlStore, chromium: object, size_name: str
+    outage_site: str, loaded_store: SqlStore, new_page: PageOpener, size_name: str
 ) -> None:
-    from playwright.sync_api import Page
 
-    context = chromium.new_context(viewport=SIZES[size_name])  # type: ignore[attr-defined]
-    page: Page = context.new_page()
+    page = new_page(viewport=SIZES[size_name])
     incident = loaded_store.incidents_of(
         next(s.id for s in loaded_store.list_services() if s.slug == "tiktok") or 0, limit=1
     )[0]
@@ -47,7 +45,6 @@ def test_no_public_page_scrolls_sideways(
     overflowing["/account (signed in)"] = page.evaluate(OVERFLOW)
 
     assert {path: px for path, px in overflowing.items() if px > 0} == {}
-    context.close()
 
 
 def _sign_in(page: object, site: str, store: SqlStore) -> None:
@@ -85,12 +82,10 @@ CONTRASTS = """() => {
 @pytest.mark.browser
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_filled_buttons_are_readable_in_light_and_dark_mode(
-    outage_site: str, loaded_store: SqlStore, chromium: object, scheme: str
+    outage_site: str, loaded_store: SqlStore, new_page: PageOpener, scheme: str
 ) -> None:
-    from playwright.sync_api import Page
 
-    context = chromium.new_context(viewport=DESKTOP, color_scheme=scheme)  # type: ignore[attr-defined]
-    page: Page = context.new_page()
+    page = new_page(viewport=DESKTOP, color_scheme=scheme)
     contrasts = []
     for path in ("/", "/services/tiktok"):
         page.goto(f"{outage_site}{path}")
@@ -101,4 +96,3 @@ def test_filled_buttons_are_readable_in_light_and_dark_mode(
     names = {name for name, _ in contrasts}
     assert {"Search", "Report a problem", "Delete my account"} <= names
     assert [(name, ratio) for name, ratio in contrasts if ratio < 4.5] == []
-    context.close()

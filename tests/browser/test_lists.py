@@ -10,7 +10,7 @@ from outagewatch.catalog.search import CatalogIndex
 from outagewatch.clock import FixedClock
 from outagewatch.incidents.monitor import Monitor
 from outagewatch.storage.sql import SqlStore
-from tests.browser.outage_site import DESKTOP, PHONE
+from tests.browser.outage_site import DESKTOP, PHONE, PageOpener
 from tests.helpers import add_reports
 
 
@@ -18,12 +18,10 @@ from tests.helpers import add_reports
 @pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
 @pytest.mark.parametrize("category", ["banking", "social-media"])
 def test_category_pages_show_every_name_in_full(
-    site: str, chromium: object, size: dict[str, int], category: str
+    site: str, new_page: PageOpener, size: dict[str, int], category: str
 ) -> None:
-    from playwright.sync_api import Page
 
-    context = chromium.new_context(viewport=size)  # type: ignore[attr-defined]
-    page: Page = context.new_page()
+    page = new_page(viewport=size)
     page.goto(f"{site}/categories/{category}")
 
     cut = page.eval_on_selector_all(
@@ -33,20 +31,18 @@ def test_category_pages_show_every_name_in_full(
     )
 
     assert cut == []
-    context.close()
 
 
 @pytest.mark.browser
 def test_most_reported_reorders_itself_as_counts_change_live(
-    site: str, loaded_store: SqlStore, clock: FixedClock, chromium: object
+    site: str, loaded_store: SqlStore, clock: FixedClock, new_page: PageOpener
 ) -> None:
-    from playwright.sync_api import Page, expect
+    from playwright.sync_api import expect
 
     now = clock.now()
     add_reports(loaded_store, "signal", [now - timedelta(minutes=3)] * 5)
     add_reports(loaded_store, "telegram", [now - timedelta(minutes=3)] * 4, tag="t")
-    context = chromium.new_context(viewport=DESKTOP)  # type: ignore[attr-defined]
-    page: Page = context.new_page()
+    page = new_page(viewport=DESKTOP)
     page.goto(site)
     ranked = page.locator("#most-reported-section li")
     expect(ranked.first).to_contain_text("Signal")
@@ -56,4 +52,3 @@ def test_most_reported_reorders_itself_as_counts_change_live(
 
     expect(ranked.first).to_contain_text("Telegram")
     expect(ranked.nth(1)).to_contain_text("Signal")
-    context.close()

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.outage_site import PHONE
+from tests.browser.outage_site import PHONE, PageOpener
 
 
 @pytest.mark.browser
 @pytest.mark.parametrize("path", ["/services/tiktok", "/"])
 def test_a_page_without_javascript_never_reloads_itself_and_offers_a_refresh(
-    outage_site: str, chromium: object, path: str
+    outage_site: str, new_page: PageOpener, path: str
 ) -> None:
-    from playwright.sync_api import Page, expect
+    from playwright.sync_api import expect
 
-    context = chromium.new_context(viewport=PHONE, java_script_enabled=False)  # type: ignore[attr-defined]
-    page: Page = context.new_page()
+    page = new_page(viewport=PHONE, java_script_enabled=False)
     page.goto(f"{outage_site}{path}")
     typed = page.locator('input[name="email"], #hero-search').first
     typed.fill("me@example.com")
@@ -30,4 +29,3 @@ def test_a_page_without_javascript_never_reloads_itself_and_offers_a_refresh(
     offer.get_by_role("link", name="Refresh").click()
 
     expect(page).to_have_url(f"{outage_site}{path}")
-    context.close()

@@ -6,17 +6,17 @@ import re
 
 import pytest
 
-from tests.browser.outage_site import ARTIFACTS
+from tests.browser.outage_site import ARTIFACTS, PageOpener
 from tests.mailserver import MailServer
 
 
 @pytest.mark.browser
 def test_sign_in_by_the_mailed_link_follow_and_see_it_on_the_account_page(
-    notifying_site: str, mail_server: MailServer, browser_page: object
+    notifying_site: str, mail_server: MailServer, new_page: PageOpener
 ) -> None:
-    from playwright.sync_api import Page, expect
+    from playwright.sync_api import expect
 
-    page: Page = browser_page  # type: ignore[assignment]
+    page = new_page()
     page.goto(f"{notifying_site}/services/netflix")
     notify = page.locator("#notify")
     notify.get_by_label("Your e-mail address").fill("ada@example.org")

@@ -14,17 +14,17 @@ from outagewatch.catalog.search import CatalogIndex
 from outagewatch.clock import FixedClock
 from outagewatch.incidents.monitor import Monitor
 from outagewatch.storage.sql import SqlStore
-from tests.browser.outage_site import ARTIFACTS
+from tests.browser.outage_site import ARTIFACTS, PageOpener
 from tests.helpers import add_reports
 
 
 @pytest.mark.browser
 def test_an_open_page_follows_an_outage_from_start_to_recovery(
-    site: str, loaded_store: SqlStore, clock: FixedClock, browser_page: object
+    site: str, loaded_store: SqlStore, clock: FixedClock, new_page: PageOpener
 ) -> None:
-    from playwright.sync_api import Page, expect
+    from playwright.sync_api import expect
 
-    page: Page = browser_page  # type: ignore[assignment]
+    page = new_page()
     monitor = Monitor(loaded_store)
     catalog = CatalogIndex(loaded_store.list_services())
     page.goto(f"{site}/services/instagram")
@@ -54,11 +54,11 @@ def test_an_open_page_follows_an_outage_from_start_to_recovery(
 
 @pytest.mark.browser
 def test_the_home_page_lists_a_new_outage_without_reloading(
-    site: str, loaded_store: SqlStore, clock: FixedClock, browser_page: object
+    site: str, loaded_store: SqlStore, clock: FixedClock, new_page: PageOpener
 ) -> None:
-    from playwright.sync_api import Page, expect
+    from playwright.sync_api import expect
 
-    page: Page = browser_page  # type: ignore[assignment]
+    page = new_page()
     page.goto(site)
     problems = page.locator("#problems-section")
     expect(problems).to_contain_text("No service has unusual problems right now.")

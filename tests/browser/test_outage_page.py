@@ -4,25 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.outage_site import ARTIFACTS, DESKTOP, PHONE
+from tests.browser.outage_site import ARTIFACTS, DESKTOP, PHONE, PageOpener
 
 SIZES = {"desktop": DESKTOP, "phone": PHONE}
-
-
-def _page(chromium: object, size: dict[str, int], **options: object) -> object:
-    context = chromium.new_context(viewport=size, **options)  # type: ignore[attr-defined]
-    return context.new_page()
 
 
 @pytest.mark.browser
 @pytest.mark.parametrize("size_name", ["desktop", "phone"])
 def test_report_and_notify_are_beside_the_status_above_the_fold(
-    outage_site: str, chromium: object, size_name: str
+    outage_site: str, new_page: PageOpener, size_name: str
 ) -> None:
-    from playwright.sync_api import Page, expect
+    from playwright.sync_api import expect
 
     size = SIZES[size_name]
-    page: Page = _page(chromium, size)  # type: ignore[assignment]
+    page = new_page(viewport=size)
     page.goto(f"{outage_site}/services/tiktok")
     expect(page.locator(".status-word")).to_have_text("Major outage")
 
@@ -43,16 +38,15 @@ def test_report_and_notify_are_beside_the_status_above_the_fold(
     focused = page.locator(":focus")
     expect(focused).to_have_class("problem-button")
     expect(focused).to_be_in_viewport()
-    page.context.close()
 
 
 @pytest.mark.browser
 def test_a_phone_keeps_a_report_button_in_reach_while_reading_the_page(
-    outage_site: str, chromium: object
+    outage_site: str, new_page: PageOpener
 ) -> None:
-    from playwright.sync_api import Page, expect
+    from playwright.sync_api import expect
 
-    page: Page = _page(chromium, PHONE)  # type: ignore[assignment]
+    page = new_page(viewport=PHONE)
     page.goto(f"{outage_site}/services/tiktok")
     page.get_by_role("heading", name="Frequently asked questions").scroll_into_view_if_needed()
 
@@ -61,28 +55,28 @@ def test_a_phone_keeps_a_report_button_in_reach_while_reading_the_page(
     dock.click()
 
     expect(page.locator(":focus")).to_have_class("problem-button")
-    page.context.close()
 
 
 @pytest.mark.browser
-def test_the_dock_stays_away_while_there_are_no_issues(outage_site: str, chromium: object) -> None:
-    from playwright.sync_api import Page, expect
+def test_the_dock_stays_away_while_there_are_no_issues(
+    outage_site: str, new_page: PageOpener
+) -> None:
+    from playwright.sync_api import expect
 
-    page: Page = _page(chromium, PHONE)  # type: ignore[assignment]
+    page = new_page(viewport=PHONE)
     page.goto(f"{outage_site}/services/whatsapp")
 
     expect(page.locator(".status-word")).to_have_text("No issues")
     expect(page.locator(".report-dock")).to_be_hidden()
-    page.context.close()
 
 
 @pytest.mark.browser
 def test_after_reporting_the_focus_is_on_the_answer_not_the_page(
-    outage_site: str, chromium: object
+    outage_site: str, new_page: PageOpener
 ) -> None:
-    from playwright.sync_api import Page, expect
+    from playwright.sync_api import expect
 
-    page: Page = _page(chromium, DESKTOP)  # type: ignore[assignment]
+    page = new_page(viewport=DESKTOP)
     page.goto(f"{outage_site}/services/tiktok")
 
     page.locator(".problem-button").first.click()
@@ -90,4 +84,3 @@ def test_after_reporting_the_focus_is_on_the_answer_not_the_page(
     answer = page.locator(".report-result")
     expect(answer).to_contain_text("Thanks")
     expect(answer).to_be_focused()
-    page.context.close()

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.outage_site import ARTIFACTS
+from tests.browser.outage_site import ARTIFACTS, PageOpener
 from tests.serving import ServerProcess as LiveServer
 
 
 @pytest.mark.browser
 def test_a_visitor_searches_for_a_service_and_reaches_its_page(
-    live_server: LiveServer, browser_page: object
+    live_server: LiveServer, new_page: PageOpener
 ) -> None:
-    from playwright.sync_api import Page, expect
+    from playwright.sync_api import expect
 
-    page: Page = browser_page  # type: ignore[assignment]
+    page = new_page()
     page.goto(live_server.url)
     expect(page.get_by_role("heading", name="Is it down, or is it just me?")).to_be_visible()
 
@@ -32,11 +32,11 @@ def test_a_visitor_searches_for_a_service_and_reaches_its_page(
 
 @pytest.mark.browser
 def test_a_visitor_on_a_phone_browses_a_category(
-    live_server: LiveServer, browser_page: object
+    live_server: LiveServer, new_page: PageOpener
 ) -> None:
-    from playwright.sync_api import Page, expect
+    from playwright.sync_api import expect
 
-    page: Page = browser_page  # type: ignore[assignment]
+    page = new_page()
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live_server.url}/categories/banking")
 
@@ -54,13 +54,13 @@ def test_a_visitor_on_a_phone_browses_a_category(
 
 @pytest.mark.browser
 def test_an_open_page_shows_a_new_report_without_reloading(
-    live_server: LiveServer, browser_page: object
+    live_server: LiveServer, new_page: PageOpener
 ) -> None:
     """The count arrives over Server-Sent Events, whichever worker took the report."""
     import httpx
-    from playwright.sync_api import Page, expect
+    from playwright.sync_api import expect
 
-    page: Page = browser_page  # type: ignore[assignment]
+    page = new_page()
     page.goto(f"{live_server.url}/services/discord")
     hour = page.locator('[data-count="hour"]')
     before = int(hour.inner_text().replace(",", ""))
@@ -78,11 +78,11 @@ def test_an_open_page_shows_a_new_report_without_reloading(
 
 @pytest.mark.browser
 def test_one_click_reporting_counts_and_thanks_the_reporter(
-    live_server: LiveServer, browser_page: object
+    live_server: LiveServer, new_page: PageOpener
 ) -> None:
-    from playwright.sync_api import Page, expect
+    from playwright.sync_api import expect
 
-    page: Page = browser_page  # type: ignore[assignment]
+    page = new_page()
     page.goto(f"{live_server.url}/services/spotify")
     before = int(page.locator('[data-count="hour"]').inner_text().replace(",", ""))
 
@@ -95,13 +95,13 @@ def test_one_click_reporting_counts_and_thanks_the_reporter(
 
 @pytest.mark.browser
 def test_an_open_page_flips_to_major_outage_when_many_people_report(
-    live_server: LiveServer, browser_page: object
+    live_server: LiveServer, new_page: PageOpener
 ) -> None:
     """Reports from 300 different people; the detection tick runs inside the server."""
     import httpx
-    from playwright.sync_api import Page, expect
+    from playwright.sync_api import expect
 
-    page: Page = browser_page  # type: ignore[assignment]
+    page = new_page()
     page.goto(f"{live_server.url}/services/netflix")
     expect(page.locator(".status-word")).to_have_text("No issues")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.outage_site import ARTIFACTS
+from tests.browser.outage_site import ARTIFACTS, PageOpener
 from tests.serving import ServerProcess as LiveServer
 
 SAMPLE = """() => {
@@ -22,11 +22,10 @@ SAMPLE = """() => {
 
 @pytest.mark.browser
 def test_a_service_page_shares_a_card_showing_its_status(
-    live_server: LiveServer, browser_page: object
+    live_server: LiveServer, new_page: PageOpener
 ) -> None:
-    from playwright.sync_api import Page
 
-    page: Page = browser_page  # type: ignore[assignment]
+    page = new_page()
     page.goto(f"{live_server.url}/services/tiktok")
     tags = {
         key: page.locator(f'meta[property="{key}"]').get_attribute("content")

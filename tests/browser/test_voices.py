@@ -8,7 +8,7 @@ import pytest
 
 from outagewatch.clock import FixedClock
 from outagewatch.storage.sql import SqlStore
-from tests.browser.outage_site import PHONE
+from tests.browser.outage_site import PHONE, PageOpener
 from tests.helpers import service_id
 from tests.web.test_voices import add_comment
 
@@ -17,12 +17,11 @@ REFRESH_GAP_MS = 10_000  # live.js: an open page refetches its comments at most 
 
 @pytest.mark.browser
 def test_comments_appear_live_and_leave_when_an_operator_hides_them(
-    outage_site: str, loaded_store: SqlStore, clock: FixedClock, chromium: object
+    outage_site: str, loaded_store: SqlStore, clock: FixedClock, new_page: PageOpener
 ) -> None:
-    from playwright.sync_api import Page, expect
+    from playwright.sync_api import expect
 
-    context = chromium.new_context(viewport=PHONE)  # type: ignore[attr-defined]
-    page: Page = context.new_page()
+    page = new_page(viewport=PHONE)
     page.clock.install()
     page.goto(f"{outage_site}/services/tiktok")
     voices = page.locator("#voices")
@@ -48,4 +47,3 @@ def test_comments_appear_live_and_leave_when_an_operator_hides_them(
     page.clock.run_for(REFRESH_GAP_MS)
 
     expect(voices).not_to_contain_text("For You page is blank")
-    context.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.browser.outage_site import ARTIFACTS
+from tests.browser.outage_site import ARTIFACTS, PageOpener
 from tests.serving import ServerProcess as LiveServer
 
 SERVICE = "duolingo"
@@ -14,9 +14,9 @@ SERVICE = "duolingo"
 
 @pytest.mark.browser
 def test_the_map_draws_the_world_and_shades_the_countries_that_report(
-    live_server: LiveServer, browser_page: object
+    live_server: LiveServer, new_page: PageOpener
 ) -> None:
-    from playwright.sync_api import Page, expect
+    from playwright.sync_api import expect
 
     for number, country in enumerate(["BR", "BR", "BR", "JP"]):
         answer = httpx.post(
@@ -27,7 +27,7 @@ def test_the_map_draws_the_world_and_shades_the_countries_that_report(
         )
         assert answer.status_code == 201, answer.text
 
-    page: Page = browser_page  # type: ignore[assignment]
+    page = new_page()
     sprites: list[int] = []
     page.on(
         "response",
