@@ -19,8 +19,8 @@ install: $(BIN)/.installed
 run: $(BIN)/.installed
 	$(BIN)/outagewatch serve
 
-# Tests run on every core (pytest-xdist); the tests of one xdist_group (a browser module, the
-# nodes that share Redis) stay on one worker. TEST_WORKERS=0 runs them in this process.
+# Tests run on every core (pytest-xdist); the tests of one xdist_group (a browser module, so
+# one Chromium serves it) stay on one worker. TEST_WORKERS=0 runs them all in this process.
 TEST_WORKERS ?= auto
 PYTEST = $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 

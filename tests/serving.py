@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from outagewatch.app import create_app
 from outagewatch.clock import Clock
@@ -23,11 +22,6 @@ from outagewatch.config import Settings
 from outagewatch.storage.sql import SqlStore
 
 START_TIMEOUT_SECONDS = 60.0
-
-# Nodes started with a Redis URL publish live updates on Redis's one channel (channels are not
-# per database) and keep rate limits there: two such tests at once would see each other's
-# updates. `make test` runs the tests marked with this on one pytest-xdist worker, in turn.
-shares_redis = pytest.mark.xdist_group("shared-redis")
 
 
 @dataclass

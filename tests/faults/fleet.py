@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,10 +30,12 @@ WORKER_INTERVAL = "1"
 
 
 def scale_out_environment(database_url: str, redis_url: str) -> dict[str, str]:
-    """Web nodes of a fleet: detection and delivery are the workers' job."""
+    """Web nodes of a fleet: detection and delivery are the workers' job. The fleet's live
+    channel is its own: other tests' nodes may share the Redis server at the same time."""
     return {
         "OUTAGEWATCH_DATABASE_URL": database_url,
         "OUTAGEWATCH_REDIS_URL": redis_url,
+        "OUTAGEWATCH_REDIS_LIVE_CHANNEL": f"ow:test:{uuid.uuid4().hex}",
         "OUTAGEWATCH_SECRET_KEY": "fleet-test-secret",
         "OUTAGEWATCH_TRUSTED_PROXIES": "127.0.0.1/32",
         "OUTAGEWATCH_RUN_DETECTION": "false",

@@ -28,12 +28,10 @@ from tests.faults.fleet import (
     web_node,
 )
 from tests.reports.test_limits import _redis_or_skip, _redis_url
-from tests.serving import shares_redis
 
 FAILOVER_LIMIT_SECONDS = 30.0
 
 
-@shares_redis
 def test_killing_a_web_node_and_the_leading_worker_loses_nothing_and_detection_fails_over(
     postgres_engine: Engine, tmp_path: Path
 ) -> None:

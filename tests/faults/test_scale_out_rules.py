@@ -28,9 +28,6 @@ from outagewatch.storage.sql import SqlStore
 from tests.conftest import _empty_postgres
 from tests.faults.fleet import wait_for
 from tests.reports.test_limits import _redis_or_skip, _redis_url
-from tests.serving import shares_redis
-
-pytestmark = shares_redis
 
 SAME_SITE = {"Origin": "http://testserver"}
 
@@ -53,6 +50,7 @@ def two_nodes(
             public_url="http://testserver",
             secret_key=f"shared-secret-{run}",
             redis_url=redis_url,
+            redis_live_channel=f"ow:test:{run}",  # other tests' nodes may share Redis now
             trusted_proxies="127.0.0.1/32",
             run_detection=False,
             run_delivery=False,

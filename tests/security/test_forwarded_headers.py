@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from tests.conftest import _empty_postgres
 from tests.reports.test_limits import _redis_or_skip, _redis_url
-from tests.serving import ServerProcess, shares_redis, start_server
+from tests.serving import ServerProcess, start_server
 
 REPORTS = "/api/v1/services/discord/reports"
 SAME_MACHINE = {"User-Agent": "one-machine/1.0"}
@@ -86,7 +86,6 @@ def test_forged_forwarded_for_from_loopback_is_ignored_on_sqlite(
         _forged_networks_are_one_network(process)
 
 
-@shares_redis
 @pytest.mark.parametrize("server", ["uvicorn", "granian"])
 def test_forged_forwarded_for_from_loopback_is_ignored_on_postgresql_and_redis(
     tmp_path: Path, server: str, postgres_engine: Engine
@@ -99,8 +98,10 @@ def test_forged_forwarded_for_from_loopback_is_ignored_on_postgresql_and_redis(
         server,
         OUTAGEWATCH_DATABASE_URL=database_url.replace("+psycopg", ""),
         OUTAGEWATCH_REDIS_URL=_redis_url(),
-        # A secret of its own: Redis keys rate limits by it, and other tests share Redis.
+        # A secret and a live channel of its own: Redis keys rate limits by the secret, and
+        # other tests' nodes share Redis, possibly at the same time.
         OUTAGEWATCH_SECRET_KEY=f"forged-header-test-{uuid.uuid4().hex}",
+        OUTAGEWATCH_REDIS_LIVE_CHANNEL=f"ow:test:{uuid.uuid4().hex}",
     ) as process:
         _forged_networks_are_one_network(process)
 

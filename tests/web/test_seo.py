@@ -7,6 +7,7 @@ import urllib.robotparser
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 
 from outagewatch.storage.records import Incident, IncidentEvent, ServiceStatus
@@ -71,20 +72,23 @@ def test_robots_keeps_private_paths_out_and_points_to_the_sitemap(client: TestCl
     assert not _disallowed_by_rfc9309(response.text, "/services/tiktok")
 
 
-def test_every_sitemap_url_answers_200_with_lastmod_from_the_data(
-    client: TestClient, loaded_store: SqlStore
-) -> None:
-    incident = _add_incident(loaded_store, "tiktok", started=NOW - timedelta(days=2))
-    with loaded_store.transaction():
-        loaded_store.set_status(
-            ServiceStatus(service_id(loaded_store, "whatsapp"), "major", NOW - timedelta(hours=1))
+def _with_news(store: SqlStore) -> int:
+    """An incident on TikTok two days ago and WhatsApp down for an hour: the incident's id."""
+    incident = _add_incident(store, "tiktok", started=NOW - timedelta(days=2))
+    with store.transaction():
+        store.set_status(
+            ServiceStatus(service_id(store, "whatsapp"), "major", NOW - timedelta(hours=1))
         )
+    return incident
 
+
+def _read_sitemaps(client: TestClient) -> dict[str, str | None]:
+    """Every URL the sitemap files list, with its lastmod; each file checked on the way."""
     index = client.get("/sitemap.xml")
     root = ET.fromstring(index.content)
-    children = root.findall("s:sitemap", NS)
+    assert index.status_code == 200 and root.tag == f"{{{sitemaps.NAMESPACE}}}sitemapindex"
     urls: dict[str, str | None] = {}
-    for child in children:
+    for child in root.findall("s:sitemap", NS):
         loc = child.findtext("s:loc", namespaces=NS) or ""
         assert loc.startswith(f"{BASE}/sitemaps/")
         answer = client.get(loc.removeprefix(BASE))
@@ -97,8 +101,16 @@ def test_every_sitemap_url_answers_200_with_lastmod_from_the_data(
             urls[entry.findtext("s:loc", namespaces=NS) or ""] = entry.findtext(
                 "s:lastmod", namespaces=NS
             )
+    return urls
 
-    assert index.status_code == 200 and root.tag == f"{{{sitemaps.NAMESPACE}}}sitemapindex"
+
+def test_the_sitemaps_list_every_page_with_lastmod_from_the_data(
+    client: TestClient, loaded_store: SqlStore
+) -> None:
+    incident = _with_news(loaded_store)
+
+    urls = _read_sitemaps(client)
+
     assert all(W3C_DATETIME.match(at) for at in urls.values() if at is not None)
     assert len([url for url in urls if "/services/" in url]) == len(loaded_store.list_services())
     assert urls[f"{BASE}/incidents/{incident}"] == (NOW + timedelta(days=-2, hours=3)).strftime(
@@ -109,8 +121,25 @@ def test_every_sitemap_url_answers_200_with_lastmod_from_the_data(
         "%Y-%m-%dT%H:%M:%S+00:00"
     )
     assert urls[f"{BASE}/"] == urls[f"{BASE}/services/whatsapp"]  # the newest change anywhere
-    for url in urls:
-        assert client.get(url.removeprefix(BASE)).status_code == 200, url
+
+
+# Rendering every listed page (some 2,800) is the suite's longest test: in slices, pytest-xdist
+# spreads it over the cores.
+SLICES = 4
+
+
+@pytest.mark.parametrize("part", range(SLICES))
+def test_every_url_in_the_sitemaps_answers_200(
+    client: TestClient, loaded_store: SqlStore, part: int
+) -> None:
+    _with_news(loaded_store)
+    urls = sorted(_read_sitemaps(client))
+
+    answers = {url: client.get(url.removeprefix(BASE)).status_code for url in urls[part::SLICES]}
+
+    assert answers and set(answers.values()) == {200}, {
+        url: status for url, status in answers.items() if status != 200
+    }
 
 
 def test_a_kind_with_more_urls_than_a_file_holds_is_split() -> None:
