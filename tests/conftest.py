@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import redis
 from fastapi.testclient import TestClient
 from hypothesis import settings
 from sqlalchemy import Engine, make_url, text
@@ -33,6 +34,8 @@ settings.load_profile("outagewatch")
 # A Wednesday afternoon, far from midnight so "today" and "this hour" differ.
 NOW = datetime(2026, 11, 18, 15, 42, 30, tzinfo=UTC)
 DEFAULT_TEST_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
+# Database 15: tests keep their keys out of the default database of a Redis someone uses.
+DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
 TESTS = Path(__file__).parent
@@ -120,6 +123,25 @@ def _empty_postgres(engine: Engine) -> None:
     tables = ", ".join(table.name for table in schema.metadata.sorted_tables)
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The Redis server tests share (OUTAGEWATCH_TEST_REDIS_URL), once it answers; a skip where
+    it does not (a failure where Redis is required). Tests sharing it at the same time keep
+    apart by key prefix, live channel or secret of their own."""
+    url = os.environ.get("OUTAGEWATCH_TEST_REDIS_URL", DEFAULT_TEST_REDIS_URL)
+    client = redis.Redis.from_url(url, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        reason = f"Redis unreachable at {url} ({type(error).__name__})"
+        if os.environ.get("OUTAGEWATCH_REQUIRE_REDIS") == "1":
+            pytest.fail(f"OUTAGEWATCH_REQUIRE_REDIS=1 but {reason}")
+        pytest.skip(reason)
+    finally:
+        client.close()
+    return url
 
 
 @pytest.fixture

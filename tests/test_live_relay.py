@@ -15,7 +15,6 @@ import redis.asyncio as redis
 from outagewatch.live import LiveHub, ServiceUpdate
 from outagewatch.live_relay import RedisRelay
 from tests.proxy import CuttableProxy
-from tests.reports.test_limits import _redis_or_skip, _redis_url
 
 WAIT = 10.0  # seconds: a bound on waiting for another task, never a sleep
 
@@ -30,13 +29,11 @@ async def _both_listening(relays: tuple[RedisRelay, ...], timeout: float = WAIT)
             await relay.until_healthy()
 
 
-def test_a_report_on_one_node_reaches_the_viewers_of_another_and_survives_redis_going_away() -> (
-    None
-):
+def test_a_report_on_one_node_reaches_the_viewers_of_another_and_survives_redis_going_away(
+    redis_url: str,
+) -> None:
     async def scenario() -> None:
-        probe = await _redis_or_skip()  # skips (or fails, where Redis is required)
-        await probe.aclose()
-        target = urlsplit(_redis_url())
+        target = urlsplit(redis_url)
         proxy = CuttableProxy(target.hostname or "127.0.0.1", target.port or 6379)
         port = await proxy.start()
         database = target.path.lstrip("/") or "0"

@@ -27,7 +27,6 @@ from outagewatch.storage.records import RecentCounts, ServiceStatus
 from outagewatch.storage.sql import SqlStore, make_engine
 from outagewatch.worker import standalone
 from tests.helpers import add_reports
-from tests.reports.test_limits import _redis_or_skip, _redis_url
 
 WAIT = 20.0  # seconds: a bound on waiting for the other node, never a sleep
 
@@ -63,11 +62,11 @@ class RefusingReads(SqlStore):
         return super().totals_by_service(since=since, until=until)
 
 
-def _settings(data_dir: Path, channel: str, *, ticking: bool) -> Settings:
+def _settings(data_dir: Path, redis_url: str, channel: str, *, ticking: bool) -> Settings:
     return Settings(
         data_dir=data_dir,
         public_url="http://testserver",
-        redis_url=_redis_url(),
+        redis_url=redis_url,
         redis_live_channel=channel,
         run_detection=ticking,
         run_delivery=False,
@@ -112,18 +111,16 @@ async def _next_problem(updates: AsyncIterator[list[ServiceUpdate]]) -> ServiceU
 
 @pytest.mark.parametrize("node_a", ["serve", "worker"])
 def test_a_status_decided_on_one_node_reaches_a_viewer_on_another_without_reading_storage(
-    node_a: str, loaded_store: SqlStore, clock: FixedClock, tmp_path: Path
+    node_a: str, loaded_store: SqlStore, clock: FixedClock, tmp_path: Path, redis_url: str
 ) -> None:
     async def scenario() -> tuple[ServiceUpdate, list[str], int]:
-        probe = await _redis_or_skip()  # skips (or fails, where Redis is required)
-        await probe.aclose()
         channel = f"ow:test:{uuid.uuid4().hex}"
         now = clock.now()
         add_reports(loaded_store, "tiktok", [now - timedelta(seconds=2 * i) for i in range(400)])
         store_b = RefusingReads(make_engine(str(loaded_store.engine.url)))
         store_b.refused = []
         site_b = build_site(
-            _settings(tmp_path / "b", channel, ticking=False), store=store_b, clock=clock
+            _settings(tmp_path / "b", redis_url, channel, ticking=False), store=store_b, clock=clock
         )
         async with _running(site_b):
             relay: RedisRelay = site_b.state.relay
@@ -135,7 +132,7 @@ def test_a_status_decided_on_one_node_reaches_a_viewer_on_another_without_readin
             assert caught_up.status == "ok"
             store_b.armed = True
 
-            settings_a = _settings(tmp_path / "a", channel, ticking=True)
+            settings_a = _settings(tmp_path / "a", redis_url, channel, ticking=True)
             async with _node_a(node_a, loaded_store, clock, settings_a):
 
                 async def updates() -> AsyncIterator[list[ServiceUpdate]]:

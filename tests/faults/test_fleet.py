@@ -7,7 +7,6 @@ takes the lead well within 30 s), and a live page on the surviving node keeps re
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import signal
@@ -27,18 +26,16 @@ from tests.faults.fleet import (
     wait_for,
     web_node,
 )
-from tests.reports.test_limits import _redis_or_skip, _redis_url
 
 FAILOVER_LIMIT_SECONDS = 30.0
 
 
 def test_killing_a_web_node_and_the_leading_worker_loses_nothing_and_detection_fails_over(
-    postgres_engine: Engine, tmp_path: Path
+    postgres_engine: Engine, tmp_path: Path, redis_url: str
 ) -> None:
-    asyncio.run(_redis_or_skip())
     _empty_postgres(postgres_engine)
     database_url = postgres_engine.url.render_as_string(hide_password=False)
-    environment = scale_out_environment(database_url.replace("+psycopg", ""), _redis_url())
+    environment = scale_out_environment(database_url.replace("+psycopg", ""), redis_url)
     with contextlib.ExitStack() as stack:
         nodes = [
             stack.enter_context(web_node(tmp_path / f"web{index}", environment))

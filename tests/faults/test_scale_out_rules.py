@@ -7,7 +7,6 @@ operator's catalog edit made through one node is served by the other.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -27,21 +26,19 @@ from outagewatch.operators.actions import Operations
 from outagewatch.storage.sql import SqlStore
 from tests.conftest import _empty_postgres
 from tests.faults.fleet import wait_for
-from tests.reports.test_limits import _redis_or_skip, _redis_url
 
 SAME_SITE = {"Origin": "http://testserver"}
 
 
 @pytest.fixture
 def two_nodes(
-    postgres_engine: Engine, clock: FixedClock, tmp_path: Path
+    postgres_engine: Engine, clock: FixedClock, tmp_path: Path, redis_url: str
 ) -> Iterator[tuple[SqlStore, list[TestClient]]]:
-    asyncio.run(_redis_or_skip())
     _empty_postgres(postgres_engine)
     store = SqlStore(postgres_engine)
     catalog_service.load_into_store(store, now=datetime(2026, 10, 1, tzinfo=UTC))
     # A database of Redis keys of its own: other runs' buckets must not count here.
-    redis_url = _redis_url().rsplit("/", 1)[0] + "/14"
+    own_database = redis_url.rsplit("/", 1)[0] + "/14"
     run = uuid.uuid4().hex
     clients = []
     for node in ("a", "b"):
@@ -49,7 +46,7 @@ def two_nodes(
             data_dir=tmp_path / node,
             public_url="http://testserver",
             secret_key=f"shared-secret-{run}",
-            redis_url=redis_url,
+            redis_url=own_database,
             redis_live_channel=f"ow:test:{run}",  # other tests' nodes may share Redis now
             trusted_proxies="127.0.0.1/32",
             run_detection=False,

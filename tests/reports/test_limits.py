@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 
 import pytest
@@ -41,27 +40,9 @@ def test_networks_have_their_own_buckets() -> None:
     assert buckets.acquire_now("quiet", now=100.0) == 0.0
 
 
-def _redis_url() -> str:
-    return os.environ.get("OUTAGEWATCH_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-async def _redis_or_skip() -> redis.Redis:
-    client = redis.from_url(_redis_url())
-    try:
-        await client.ping()
-    except Exception as error:
-        await client.aclose()
-        reason = f"Redis unreachable at {_redis_url()} ({type(error).__name__})"
-        if os.environ.get("OUTAGEWATCH_REQUIRE_REDIS") == "1":
-            pytest.fail(f"OUTAGEWATCH_REQUIRE_REDIS=1 but {reason}")
-        pytest.skip(reason)
-    return client
-
-
-def test_redis_buckets_are_shared_between_clients() -> None:
+def test_redis_buckets_are_shared_between_clients(redis_url: str) -> None:
     async def scenario() -> list[float]:
-        first = await _redis_or_skip()
-        second = redis.from_url(_redis_url())
+        first, second = redis.from_url(redis_url), redis.from_url(redis_url)
         prefix = f"test:{uuid.uuid4().hex}:"
         try:
             node_a = RedisBuckets(first, POLICY, prefix=prefix)

@@ -8,7 +8,6 @@ PostgreSQL + Redis, because the fault lived in the server's defaults, not in our
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import uuid
 from collections.abc import Iterator
@@ -19,7 +18,6 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.conftest import _empty_postgres
-from tests.reports.test_limits import _redis_or_skip, _redis_url
 from tests.serving import ServerProcess, start_server
 
 REPORTS = "/api/v1/services/discord/reports"
@@ -88,16 +86,15 @@ def test_forged_forwarded_for_from_loopback_is_ignored_on_sqlite(
 
 @pytest.mark.parametrize("server", ["uvicorn", "granian"])
 def test_forged_forwarded_for_from_loopback_is_ignored_on_postgresql_and_redis(
-    tmp_path: Path, server: str, postgres_engine: Engine
+    tmp_path: Path, server: str, postgres_engine: Engine, redis_url: str
 ) -> None:
-    asyncio.run(_redis_or_skip())
     _empty_postgres(postgres_engine)
     database_url = postgres_engine.url.render_as_string(hide_password=False)
     with _serving(
         tmp_path,
         server,
         OUTAGEWATCH_DATABASE_URL=database_url.replace("+psycopg", ""),
-        OUTAGEWATCH_REDIS_URL=_redis_url(),
+        OUTAGEWATCH_REDIS_URL=redis_url,
         # A secret and a live channel of its own: Redis keys rate limits by the secret, and
         # other tests' nodes share Redis, possibly at the same time.
         OUTAGEWATCH_SECRET_KEY=f"forged-header-test-{uuid.uuid4().hex}",
