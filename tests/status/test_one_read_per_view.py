@@ -110,6 +110,7 @@ def _reads(site: TestClient, counting: CountingStore) -> dict[str, Callable[[], 
             )
         ),
         "home": of(lambda store: overview.read_home(store, catalog=context.catalog, now=NOW)),
+        "overview": of(lambda store: overview.read_overview(store, now=NOW)),
         "latest incidents": of(
             lambda store: overview.read_latest_incidents(store, catalog=context.catalog, limit=50)
         ),
@@ -128,6 +129,8 @@ def _context(site: TestClient) -> Any:
     [
         ("/services/tiktok", "details"),
         ("/", "home"),
+        ("/categories/social-media", "overview"),
+        ("/api/v1/services?q=tiktok", "overview"),
         ("/api/v1/services/tiktok", "details without comments"),
         ("/api/v1/services/tiktok/status", "card"),
         ("/services/tiktok/badge.svg", "card"),
