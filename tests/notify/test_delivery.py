@@ -10,52 +10,19 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from outagewatch.catalog.search import CatalogIndex
 from outagewatch.notify import webhook
-from outagewatch.notify.accounts import Accounts, InvalidLinkError
+from outagewatch.notify.accounts import InvalidLinkError
 from outagewatch.notify.deliverer import LEASE, Deliverer, DeliveryRound, retry_delay
-from outagewatch.notify.email import SmtpNotifier
-from outagewatch.notify.messages import Composer
 from outagewatch.notify.protocol import Destination, Notification, Notifier
-from outagewatch.notify.webhook import WebhookNotifier
 from outagewatch.storage.records import FollowChoice, Incident, IncidentEvent, OutboxItem
 from outagewatch.storage.sql import SqlStore
 from tests.contract.test_store import _ids
 from tests.local_http import LocalHttpServer
 from tests.mailserver import MailServer
+from tests.notify.delivering import accounts_for, deliverer_to
 from tests.proxy import CuttableProxy, run_on_proxy_loop
 
 T0 = datetime(2026, 11, 18, 16, 0, tzinfo=UTC)
-SECRET = b"test-secret"
-PUBLIC_URL = "http://outagewatch.test"
-
-
-def _accounts(store: SqlStore) -> Accounts:
-    return Accounts(store, secret=SECRET, public_url=PUBLIC_URL)
-
-
-def _deliverer(store: SqlStore, mail_server: MailServer, worker: str = "w1") -> Deliverer:
-    catalog = CatalogIndex(store.list_services())
-    composer = Composer(
-        site_name="OutageWatch",
-        public_url=PUBLIC_URL,
-        service_of=catalog.by_id.get,
-        incident_of=store.incident,
-        unsubscribe_url=_accounts(store).unsubscribe_url,
-    )
-    notifiers: dict[str, Notifier] = {
-        "email": SmtpNotifier(
-            host=mail_server.host,
-            port=mail_server.port,
-            security="none",
-            username=None,
-            password=None,
-            sender="OutageWatch <alerts@outagewatch.test>",
-            timeout_seconds=5,
-        ),
-        "webhook": WebhookNotifier(allow_private=True, timeout_seconds=5),
-    }
-    return Deliverer(store, notifiers, composer, worker=worker)
 
 
 def _follower(store: SqlStore, email: str, service_id: int, *, on_start: bool = False) -> int:
@@ -97,7 +64,7 @@ def test_a_recovery_message_tells_the_story_and_can_be_unsubscribed_in_one_click
     ada = _follower(store, "ada@example.org", chat)
     _recovered_incident(store, chat)
 
-    round_ = _deliver(_deliverer(store, mail_server), T0)
+    round_ = _deliver(deliverer_to(store, mail_server), T0)
 
     assert round_ == DeliveryRound(sent=1)
     (mail,) = mail_server.messages
@@ -111,7 +78,7 @@ def test_a_recovery_message_tells_the_story_and_can_be_unsubscribed_in_one_click
     unsubscribe = re.fullmatch(r"<(.+)>", str(mail["List-Unsubscribe"]).strip())
     assert unsubscribe is not None
     token = unsubscribe.group(1).rsplit("/", 1)[1]
-    assert _accounts(store).unsubscribe(token) == (ada, chat)
+    assert accounts_for(store).unsubscribe(token) == (ada, chat)
     assert store.follows_of(ada) == []
     assert [m.state for m in store.messages()] == ["sent"]
 
@@ -124,7 +91,7 @@ def test_every_message_arrives_exactly_once_after_smtp_fails_for_a_while(
     for index in range(followers):
         _follower(store, f"person{index}@example.org", chat)
     _recovered_incident(store, chat)
-    first, second = _deliverer(store, mail_server, "a"), _deliverer(store, mail_server, "b")
+    first, second = deliverer_to(store, mail_server, "a"), deliverer_to(store, mail_server, "b")
 
     async def both_deliver(now: datetime) -> list[DeliveryRound]:
         return list(await asyncio.gather(first.deliver_due(now=now), second.deliver_due(now=now)))
@@ -157,7 +124,7 @@ def test_a_deliverer_that_dies_mid_send_leaves_its_messages_to_another(
     _recovered_incident(store, chat)
     with store.transaction():  # deliverer "crashed" claims, then is never heard of again
         assert len(store.claim_messages(worker="crashed", now=T0, lease=LEASE, limit=10)) == 1
-    survivor = _deliverer(store, mail_server, "survivor")
+    survivor = deliverer_to(store, mail_server, "survivor")
 
     during_lease = _deliver(survivor, T0 + LEASE / 2)
     after_lease = _deliver(survivor, T0 + LEASE)
@@ -177,7 +144,7 @@ def test_a_mailbox_that_does_not_exist_stops_its_channel_and_says_why(
     mail_server.reject_recipient("ghost@example.org")
     _recovered_incident(store, chat)
 
-    round_ = _deliver(_deliverer(store, mail_server), T0)
+    round_ = _deliver(deliverer_to(store, mail_server), T0)
 
     assert round_ == DeliveryRound(sent=1, failed=1)
     (channel,) = store.channels_of(ghost)
@@ -204,7 +171,7 @@ def test_a_webhook_gets_signed_json_and_gone_switches_it_off(
         )
     incident = _recovered_incident(store, chat)
 
-    _deliver(_deliverer(store, mail_server), T0)
+    _deliver(deliverer_to(store, mail_server), T0)
 
     (request,) = webhook_receiver.requests
     assert webhook.verify("s3cret", request.headers, request.body, now=datetime.now(UTC))
@@ -220,7 +187,7 @@ def test_a_webhook_gets_signed_json_and_gone_switches_it_off(
         store.enqueue_incident_messages(
             incident_id=incident, service_id=chat, event="started", now=T0
         )
-    _deliver(_deliverer(store, mail_server), T0)
+    _deliver(deliverer_to(store, mail_server), T0)
     channel = store.channel(hook)
     assert channel is not None and channel.disabled_at is not None
 
@@ -228,10 +195,10 @@ def test_a_webhook_gets_signed_json_and_gone_switches_it_off(
 def test_a_signin_mail_carries_a_link_that_signs_in_once(
     store: SqlStore, mail_server: MailServer
 ) -> None:
-    accounts = _accounts(store)
+    accounts = accounts_for(store)
     accounts.request_signin("Ada@Example.org", now=T0)
 
-    _deliver(_deliverer(store, mail_server), T0)
+    _deliver(deliverer_to(store, mail_server), T0)
 
     (mail,) = mail_server.messages
     assert mail["To"] == "ada@example.org"
@@ -249,12 +216,12 @@ def test_a_signin_mail_carries_a_link_that_signs_in_once(
 def test_old_sign_in_links_and_expired_sessions_are_forgotten(
     store: SqlStore, mail_server: MailServer
 ) -> None:
-    accounts = _accounts(store)
+    accounts = accounts_for(store)
     accounts.request_signin("ada@example.org", now=T0)
     ada = _follower(store, "ada@example.org", _ids(store)["chatapp"])
     with store.transaction():
         store.create_session("s" * 64, ada, now=T0, expires_at=T0 + timedelta(days=1))
-    deliverer = _deliverer(store, mail_server)
+    deliverer = deliverer_to(store, mail_server)
 
     _deliver(deliverer, T0)
     kept = store.signin_requests_since("ada@example.org", since=T0)
@@ -286,7 +253,7 @@ def test_a_message_sent_while_the_database_goes_away_is_recorded_later_not_sent_
     chat = _ids(store)["chatapp"]
     _follower(store, "ada@example.org", chat)
     _recovered_incident(store, chat)
-    deliverer = _deliverer(store, mail_server, "a")
+    deliverer = deliverer_to(store, mail_server, "a")
     deliverer.notifiers = {
         "email": _DatabaseGoesAwayAfterSending(deliverer.notifiers["email"], proxy, store)
     }
@@ -296,7 +263,7 @@ def test_a_message_sent_while_the_database_goes_away_is_recorded_later_not_sent_
         _deliver(deliverer, T0 + timedelta(seconds=2))
     run_on_proxy_loop(proxy, "restore")
     back = _deliver(deliverer, T0 + timedelta(seconds=4))
-    other = _deliver(_deliverer(store, mail_server, "b"), T0 + 3 * LEASE)
+    other = _deliver(deliverer_to(store, mail_server, "b"), T0 + 3 * LEASE)
 
     assert first.sent == 1
     assert back.handled == 0 and other.handled == 0
@@ -312,7 +279,7 @@ def test_messages_claimed_as_the_database_goes_away_are_sent_when_it_returns_not
     for number in range(3):
         _follower(store, f"person{number}@example.org", chat)
     _recovered_incident(store, chat)
-    deliverer = _deliverer(store, mail_server, "a")
+    deliverer = deliverer_to(store, mail_server, "a")
     compose = deliverer.composer.compose
 
     def database_gone_after_the_claim(item: OutboxItem) -> Notification:

@@ -15,7 +15,7 @@ from outagewatch.storage.sql import SqlStore
 from tests.helpers import add_reports, service_id
 from tests.local_http import LocalHttpServer
 from tests.mailserver import MailServer
-from tests.notify.test_delivery import _deliverer
+from tests.notify.delivering import deliverer_to
 
 
 def test_a_webhook_gets_problems_then_major_outage_then_recovery_signed(
@@ -37,7 +37,7 @@ def test_a_webhook_gets_problems_then_major_outage_then_recovery_signed(
         loaded_store.follow(developer.id, FollowChoice(discord, True, True), now=clock.now())
     monitor = Monitor(loaded_store)
     catalog = CatalogIndex(loaded_store.list_services())
-    deliverer = _deliverer(loaded_store, mail_server)
+    deliverer = deliverer_to(loaded_store, mail_server)
 
     def step(reports: int) -> None:
         now = clock.now()
