@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
+
+from fastapi.testclient import TestClient
 
 from outagewatch.storage.records import NewReport
 from outagewatch.storage.sql import SqlStore
@@ -60,3 +63,29 @@ def eventually(condition: Callable[[], bool], *, timeout: float = 10.0) -> bool:
             return False
         pause.wait(0.05)
     return True
+
+
+# What a browser sends with a form from our own pages: the CSRF check wants it.
+SAME_SITE = {"Origin": "http://testserver"}
+
+
+def link_token(store: SqlStore, address: str) -> str:
+    """The token of the newest sign-in link queued for an address (delivery is tested in
+    tests/notify; here the queued message stands for the mail)."""
+    links = [m for m in store.messages() if m.event == "signin" and m.address == address]
+    assert links, f"no sign-in link was queued for {address}"
+    match = re.search(r"token=(\S+)", links[-1].payload["link"])
+    assert match is not None
+    return match.group(1)
+
+
+def sign_in(client: TestClient, store: SqlStore, address: str = "ada@example.org") -> None:
+    response = client.post("/signin", data={"email": address}, headers=SAME_SITE)
+    assert response.status_code == 200
+    confirmed = client.post(
+        "/signin/confirm",
+        data={"token": link_token(store, address)},
+        headers=SAME_SITE,
+        follow_redirects=False,
+    )
+    assert confirmed.status_code == 303 and confirmed.headers["location"] == "/account"

@@ -6,7 +6,7 @@ import pytest
 
 from outagewatch.storage.sql import SqlStore
 from tests.browser.outage_site import DESKTOP, PHONE, PageOpener
-from tests.web.test_account_pages import _link_token
+from tests.helpers import link_token
 
 PUBLIC_PAGES = (
     "/",
@@ -38,7 +38,7 @@ def test_no_public_page_scrolls_sideways(
     for path in (*PUBLIC_PAGES, f"/incidents/{incident.id}"):
         page.goto(f"{outage_site}{path}")
         overflowing[path] = page.evaluate(OVERFLOW)
-    _sign_in(page, outage_site, loaded_store)
+    sign_in(page, outage_site, loaded_store)
     page.goto(f"{outage_site}/services/tiktok")
     page.get_by_role("button", name="Notify me").first.click()
     page.goto(f"{outage_site}/account")
@@ -47,7 +47,7 @@ def test_no_public_page_scrolls_sideways(
     assert {path: px for path, px in overflowing.items() if px > 0} == {}
 
 
-def _sign_in(page: object, site: str, store: SqlStore) -> None:
+def sign_in(page: object, site: str, store: SqlStore) -> None:
     from playwright.sync_api import Page
 
     assert isinstance(page, Page)
@@ -55,7 +55,7 @@ def _sign_in(page: object, site: str, store: SqlStore) -> None:
     page.get_by_label("E-mail address").fill("a.rather.long.address@example.org")
     page.get_by_role("button", name="Send me a link").click()
     page.goto(
-        f"{site}/signin/confirm?token={_link_token(store, 'a.rather.long.address@example.org')}"
+        f"{site}/signin/confirm?token={link_token(store, 'a.rather.long.address@example.org')}"
     )
     page.get_by_role("button", name="Sign in").click()
 
@@ -90,7 +90,7 @@ def test_filled_buttons_are_readable_in_light_and_dark_mode(
     for path in ("/", "/services/tiktok"):
         page.goto(f"{outage_site}{path}")
         contrasts += page.evaluate(CONTRASTS)
-    _sign_in(page, outage_site, loaded_store)
+    sign_in(page, outage_site, loaded_store)
     contrasts += page.evaluate(CONTRASTS)  # the account page: "Delete my account"
 
     names = {name for name, _ in contrasts}

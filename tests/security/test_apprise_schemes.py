@@ -23,7 +23,7 @@ from outagewatch.notify.apprise_channel import (
 )
 from outagewatch.notify.protocol import DeliveryError, Destination, Notification
 from outagewatch.storage.sql import SqlStore
-from tests.web.test_account_pages import SAME_SITE, _sign_in
+from tests.helpers import SAME_SITE, sign_in
 
 # Connected some other way than through getaddrinfo-and-connect: refused unless allowed.
 REFUSED_SCHEMES = frozenset(
@@ -175,7 +175,7 @@ def test_the_guard_pins_what_the_library_resolves_itself(listener: Listener) -> 
 def test_an_apprise_url_that_cannot_be_checked_is_refused_when_it_is_added(
     client: TestClient, loaded_store: SqlStore
 ) -> None:
-    _sign_in(client, loaded_store, "ada@example.org")
+    sign_in(client, loaded_store, "ada@example.org")
 
     refused = client.post(
         "/account/channels",

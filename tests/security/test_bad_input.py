@@ -18,7 +18,7 @@ from outagewatch.reports.identity import network_of
 from outagewatch.signals.collectors import MENTIONS_SCOPE
 from outagewatch.storage.sql import SqlStore
 from outagewatch.web.hardening import MAX_BODY_BYTES
-from tests.web.test_account_pages import SAME_SITE, _sign_in
+from tests.helpers import SAME_SITE, sign_in
 
 REPORTS = "/api/v1/services/discord/reports"
 JSON = {"Content-Type": "application/json"}
@@ -75,7 +75,7 @@ def test_huge_ids_in_admin_actions_are_refused(
 ) -> None:
     with loaded_store.transaction():
         loaded_store.set_role("op@example.org", "operator", now=clock.now())
-    _sign_in(client, loaded_store, "op@example.org")
+    sign_in(client, loaded_store, "op@example.org")
 
     response = client.post(
         path,

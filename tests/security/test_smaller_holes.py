@@ -22,9 +22,8 @@ from outagewatch.config import Settings
 from outagewatch.notify.accounts import Accounts
 from outagewatch.storage.sql import SqlStore
 from tests.conftest import NOW
-from tests.helpers import service_id
+from tests.helpers import SAME_SITE, service_id, sign_in
 from tests.serving import site_in_thread
-from tests.web.test_account_pages import SAME_SITE, _sign_in
 
 
 @pytest.mark.parametrize("path", ["/admin/", "/account/", "/search/", "/services/discord/"])
@@ -61,7 +60,7 @@ def test_forms_from_this_site_are_taken(client: TestClient) -> None:
 def test_an_unsubscribe_link_does_not_carry_a_hash_of_the_address(
     client: TestClient, loaded_store: SqlStore, tmp_path: Path
 ) -> None:
-    _sign_in(client, loaded_store, "ada@example.org")
+    sign_in(client, loaded_store, "ada@example.org")
     accounts = Accounts(
         loaded_store,
         secret=Settings(data_dir=tmp_path).resolved_secret(),
@@ -124,6 +123,6 @@ def test_an_operator_account_reads_the_local_mailbox(
 ) -> None:
     with loaded_store.transaction():
         loaded_store.set_role("op@example.org", "operator", now=NOW)
-    _sign_in(client, loaded_store, "op@example.org")
+    sign_in(client, loaded_store, "op@example.org")
 
     assert client.get("/operator/mail").status_code == 200

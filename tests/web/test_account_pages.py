@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,38 +13,14 @@ from outagewatch.notify.accounts import Accounts
 from outagewatch.storage.records import FollowChoice
 from outagewatch.storage.sql import SqlStore
 from tests.conftest import NOW
-from tests.helpers import service_id
-
-SAME_SITE = {"Origin": "http://testserver"}
-
-
-def _link_token(store: SqlStore, address: str) -> str:
-    """The token of the newest sign-in link queued for an address (delivery is tested in
-    tests/notify; here the queued message stands for the mail)."""
-    links = [m for m in store.messages() if m.event == "signin" and m.address == address]
-    assert links, f"no sign-in link was queued for {address}"
-    match = re.search(r"token=(\S+)", links[-1].payload["link"])
-    assert match is not None
-    return match.group(1)
-
-
-def _sign_in(client: TestClient, store: SqlStore, address: str = "ada@example.org") -> None:
-    response = client.post("/signin", data={"email": address}, headers=SAME_SITE)
-    assert response.status_code == 200
-    confirmed = client.post(
-        "/signin/confirm",
-        data={"token": _link_token(store, address)},
-        headers=SAME_SITE,
-        follow_redirects=False,
-    )
-    assert confirmed.status_code == 303 and confirmed.headers["location"] == "/account"
+from tests.helpers import SAME_SITE, link_token, service_id, sign_in
 
 
 def test_signing_in_by_link_opens_a_session_with_a_safe_cookie(
     client: TestClient, loaded_store: SqlStore
 ) -> None:
     client.post("/signin", data={"email": "Ada@Example.org"}, headers=SAME_SITE)
-    token = _link_token(loaded_store, "ada@example.org")
+    token = link_token(loaded_store, "ada@example.org")
 
     landing = client.get(f"/signin/confirm?token={token}")
     confirmed = client.post(
@@ -64,14 +39,14 @@ def test_a_link_works_once_and_for_fifteen_minutes(
 ) -> None:
     client.post("/signin", data={"email": "ada@example.org"}, headers=SAME_SITE)
     client.post("/signin", data={"email": "bob@example.org"}, headers=SAME_SITE)
-    used = _link_token(loaded_store, "ada@example.org")
+    used = link_token(loaded_store, "ada@example.org")
     client.post("/signin/confirm", data={"token": used}, headers=SAME_SITE)
     clock.advance(timedelta(minutes=16))
 
     again = client.post("/signin/confirm", data={"token": used}, headers=SAME_SITE)
     late = client.post(
         "/signin/confirm",
-        data={"token": _link_token(loaded_store, "bob@example.org")},
+        data={"token": link_token(loaded_store, "bob@example.org")},
         headers=SAME_SITE,
     )
     forged = client.post("/signin/confirm", data={"token": "abc.def"}, headers=SAME_SITE)
@@ -84,7 +59,7 @@ def test_a_link_works_once_and_for_fifteen_minutes(
 def test_the_answer_is_the_same_whether_or_not_an_address_has_an_account(
     client: TestClient, loaded_store: SqlStore
 ) -> None:
-    _sign_in(client, loaded_store, "ada@example.org")
+    sign_in(client, loaded_store, "ada@example.org")
     client.cookies.clear()
 
     known = client.post("/signin", data={"email": "ada@example.org"}, headers=SAME_SITE)
@@ -149,7 +124,7 @@ def test_following_before_signing_in_waits_for_the_confirmation(
 
     confirmed = client.post(
         "/signin/confirm",
-        data={"token": _link_token(loaded_store, "ada@example.org")},
+        data={"token": link_token(loaded_store, "ada@example.org")},
         headers=SAME_SITE,
         follow_redirects=False,
     )
@@ -162,7 +137,7 @@ def test_following_before_signing_in_waits_for_the_confirmation(
 def test_a_signed_in_person_follows_changes_and_stops_in_one_click(
     client: TestClient, loaded_store: SqlStore
 ) -> None:
-    _sign_in(client, loaded_store)
+    sign_in(client, loaded_store)
     tiktok = service_id(loaded_store, "tiktok")
 
     client.post("/services/tiktok/follow", data={"notify": "recovery"}, headers=SAME_SITE)
@@ -181,7 +156,7 @@ def test_a_signed_in_person_follows_changes_and_stops_in_one_click(
 def test_channels_are_added_validated_and_removed(
     client: TestClient, loaded_store: SqlStore
 ) -> None:
-    _sign_in(client, loaded_store)
+    sign_in(client, loaded_store)
 
     bad = client.post(
         "/account/channels",
@@ -210,7 +185,7 @@ def test_channels_are_added_validated_and_removed(
 def test_the_unsubscribe_link_stops_a_follow_without_signing_in(
     client: TestClient, loaded_store: SqlStore, tmp_path: Path
 ) -> None:
-    _sign_in(client, loaded_store)
+    sign_in(client, loaded_store)
     client.post("/services/tiktok/follow", data={"notify": "both"}, headers=SAME_SITE)
     client.cookies.clear()
     accounts = Accounts(
@@ -233,7 +208,7 @@ def test_the_unsubscribe_link_stops_a_follow_without_signing_in(
 def test_an_old_unsubscribe_link_does_nothing_to_a_new_account_that_reuses_the_id(
     client: TestClient, loaded_store: SqlStore, tmp_path: Path
 ) -> None:
-    _sign_in(client, loaded_store)
+    sign_in(client, loaded_store)
     accounts = Accounts(
         loaded_store,
         secret=Settings(data_dir=tmp_path).resolved_secret(),
@@ -256,7 +231,7 @@ def test_an_old_unsubscribe_link_does_nothing_to_a_new_account_that_reuses_the_i
 def test_deleting_the_account_forgets_everything_and_signs_out(
     client: TestClient, loaded_store: SqlStore
 ) -> None:
-    _sign_in(client, loaded_store)
+    sign_in(client, loaded_store)
     client.post("/services/tiktok/follow", data={"notify": "both"}, headers=SAME_SITE)
 
     unconfirmed = client.post("/account/delete", data={}, headers=SAME_SITE)
@@ -269,7 +244,7 @@ def test_deleting_the_account_forgets_everything_and_signs_out(
 
 
 def test_signing_out_ends_the_session(client: TestClient, loaded_store: SqlStore) -> None:
-    _sign_in(client, loaded_store)
+    sign_in(client, loaded_store)
     cookie = client.cookies.get("ow_session")
 
     client.post("/signout", headers=SAME_SITE)
@@ -281,7 +256,7 @@ def test_signing_out_ends_the_session(client: TestClient, loaded_store: SqlStore
 def test_personal_pages_and_pages_with_a_token_are_never_stored_by_caches(
     client: TestClient, loaded_store: SqlStore
 ) -> None:
-    _sign_in(client, loaded_store)
+    sign_in(client, loaded_store)
 
     answers = [
         client.get("/account"),
@@ -299,7 +274,7 @@ def test_the_local_mailbox_page_is_only_for_operators(
 ) -> None:
     # The test client is not a loopback address: it is treated as a visitor from outside.
     assert client.get("/operator/mail").status_code == 404
-    _sign_in(client, loaded_store, "ada@example.org")
+    sign_in(client, loaded_store, "ada@example.org")
     assert client.get("/operator/mail").status_code == 404
 
 
@@ -310,7 +285,7 @@ def test_what_a_signed_in_person_sees_is_kept_by_no_cache(
     client.post("/signin", data={"email": "ada@example.org"}, headers=SAME_SITE)
     signing_in = client.post(
         "/signin/confirm",
-        data={"token": _link_token(loaded_store, "ada@example.org")},
+        data={"token": link_token(loaded_store, "ada@example.org")},
         headers=SAME_SITE,
         follow_redirects=False,
     )

@@ -7,8 +7,7 @@ from fastapi.testclient import TestClient
 from outagewatch.storage.records import ServiceStatus
 from outagewatch.storage.sql import SqlStore
 from tests.conftest import NOW
-from tests.helpers import service_id
-from tests.web.test_account_pages import SAME_SITE, _sign_in
+from tests.helpers import SAME_SITE, service_id, sign_in
 
 
 def _head(page: str) -> str:
@@ -30,7 +29,7 @@ def test_during_an_outage_the_top_offers_to_report_and_to_be_told_when_it_is_bac
 def test_someone_who_follows_the_service_reads_that_they_will_be_notified(
     client: TestClient, loaded_store: SqlStore
 ) -> None:
-    _sign_in(client, loaded_store)
+    sign_in(client, loaded_store)
     client.post("/services/tiktok/follow", data={"notify": "both"}, headers=SAME_SITE)
 
     head = _head(client.get("/services/tiktok").text)

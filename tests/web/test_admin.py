@@ -12,15 +12,14 @@ from outagewatch.clock import FixedClock
 from outagewatch.incidents.monitor import Monitor
 from outagewatch.storage.records import FollowChoice
 from outagewatch.storage.sql import SqlStore
-from tests.helpers import add_reports, service_id
-from tests.web.test_account_pages import SAME_SITE, _sign_in
+from tests.helpers import SAME_SITE, add_reports, service_id, sign_in
 
 
 @pytest.fixture
 def operator(client: TestClient, loaded_store: SqlStore, clock: FixedClock) -> TestClient:
     with loaded_store.transaction():
         loaded_store.set_role("op@example.org", "operator", now=clock.now())
-    _sign_in(client, loaded_store, "op@example.org")
+    sign_in(client, loaded_store, "op@example.org")
     return client
 
 
@@ -34,7 +33,7 @@ def test_admin_is_a_404_for_visitors_and_ordinary_accounts(
     client: TestClient, loaded_store: SqlStore
 ) -> None:
     assert client.get("/admin").status_code == 404
-    _sign_in(client, loaded_store, "someone@example.org")
+    sign_in(client, loaded_store, "someone@example.org")
     assert client.get("/admin").status_code == 404
     refused = client.post("/admin/incidents/1/update", data={"message": "hi"}, headers=SAME_SITE)
     assert refused.status_code == 404

@@ -12,8 +12,7 @@ from outagewatch.clock import FixedClock
 from outagewatch.storage.sql import SqlStore
 from outagewatch.web.presenters import catalog_size
 from tests.conftest import NOW
-from tests.helpers import add_reports, service_id
-from tests.web.test_account_pages import _sign_in
+from tests.helpers import add_reports, service_id, sign_in
 
 
 def test_every_page_is_gzipped_for_a_browser_that_takes_it(client: TestClient) -> None:
@@ -63,7 +62,7 @@ def test_operators_still_see_the_raw_error_on_the_service_admin_page(
     _official_page_fails(loaded_store, "discord")
     with loaded_store.transaction():
         loaded_store.set_role("op@example.org", "operator", now=clock.now())
-    _sign_in(client, loaded_store, "op@example.org")
+    sign_in(client, loaded_store, "op@example.org")
 
     page = client.get("/admin/services/discord").text
 

@@ -15,8 +15,7 @@ from outagewatch.storage.sql import SqlStore
 from outagewatch.web.fragments import FRESH_FOR
 from tests.browser.outage_site import start_outage
 from tests.conftest import NOW
-from tests.helpers import service_id
-from tests.web.test_account_pages import SAME_SITE, _sign_in
+from tests.helpers import SAME_SITE, service_id, sign_in
 
 
 def add_comment(store: SqlStore, slug: str, text: str, *, minutes_ago: int = 1) -> None:
@@ -76,7 +75,7 @@ def test_an_operator_hides_a_comment_in_one_click_from_the_service_page(
     add_comment(loaded_store, "tiktok", "this is rude but passes the checks")
     with loaded_store.transaction():
         loaded_store.set_role("op@example.org", "operator", now=clock.now())
-    _sign_in(client, loaded_store, "op@example.org")
+    sign_in(client, loaded_store, "op@example.org")
     page = client.get("/services/tiktok").text
     form = _voices(page).split('<form method="post" action="', 1)[1].split('"', 1)[0]
 
