@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -16,7 +15,7 @@ from outagewatch.incidents.monitor import Monitor
 from outagewatch.notify.accounts import Accounts
 from outagewatch.storage.sql import SqlStore
 from tests.browser.outage_site import ARTIFACTS, PageOpener
-from tests.helpers import add_reports
+from tests.helpers import add_reports, link_token
 from tests.serving import Site, site_in_thread
 
 
@@ -32,10 +31,7 @@ def _operator_session(settings: Settings, store: SqlStore, clock: FixedClock) ->
         store.set_role("op@example.org", "operator", now=clock.now())
     accounts = Accounts(store, secret=settings.resolved_secret(), public_url=settings.public_url)
     accounts.request_signin("op@example.org", now=clock.now())
-    link = store.messages()[-1].payload["link"]
-    token = re.search(r"token=(\S+)", link)
-    assert token is not None
-    return accounts.confirm(token.group(1), now=clock.now()).session_token
+    return accounts.confirm(link_token(store, "op@example.org"), now=clock.now()).session_token
 
 
 @pytest.mark.browser
