@@ -13,7 +13,6 @@ false, and the node falls back to reading the database four times a second
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import secrets
@@ -34,6 +33,7 @@ COUNTS = "counts"  # an intake's figures: its idea of the status may be stale
 TICK = "tick"  # the detection tick's figures: the status and timeline are the truth
 FIRST_RETRY_SECONDS = 0.5
 LONGEST_RETRY_SECONDS = 10.0
+CLOSE_SECONDS = 2.0  # for a subscription's teardown, at most
 
 
 class Envelope(msgspec.Struct, frozen=True):
@@ -47,6 +47,12 @@ class Envelope(msgspec.Struct, frozen=True):
 _encode = msgspec.json.Encoder().encode
 _decode_envelope = msgspec.json.Decoder(Envelope).decode
 _to_update = msgspec.convert
+
+
+def _forget_outcome(closing: asyncio.Future[None]) -> None:
+    """A failed teardown is no news: the connection was going away anyway."""
+    if not closing.cancelled():
+        closing.exception()
 
 
 def node_name() -> str:
@@ -149,8 +155,13 @@ class RedisRelay:
                 self._deliver(message.get("data"))
         finally:
             self._set_healthy(False)
-            with contextlib.suppress(RedisError, OSError):
-                await pubsub.aclose()  # type: ignore[no-untyped-call, unused-ignore]  # typed in redis 8
+            # redis-py waits for a subscription's teardown even through a cancellation; a
+            # teardown stuck on a dead connection must not keep the listener from ending.
+            closing = asyncio.ensure_future(
+                pubsub.aclose()  # type: ignore[no-untyped-call, unused-ignore]  # typed in redis 8
+            )
+            closing.add_done_callback(_forget_outcome)
+            await asyncio.wait({closing}, timeout=CLOSE_SECONDS)
 
     def _deliver(self, data: object) -> None:
         if not isinstance(data, bytes | str):

@@ -34,6 +34,8 @@ from outagewatch.worker import demo_traffic, housekeeping, steps
 from outagewatch.worker.detection import Detection, release
 from outagewatch.worker.scheduler import Scheduler, Step
 
+STOP_SECONDS = 5.0
+
 
 @contextlib.asynccontextmanager
 async def running(
@@ -83,7 +85,9 @@ async def running(
         tasks = [task for task in (background, listener) if task is not None]
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        # Steps get a moment to end cleanly; a shutdown never waits longer than that on one
+        # stuck in a thread or in a Redis client's teardown.
+        await asyncio.wait(tasks, timeout=STOP_SECONDS)
         if detection is not None:
             await release(detection)
 
