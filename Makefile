@@ -34,11 +34,12 @@ test: $(BIN)/.installed
 test-fast: $(BIN)/.installed
 	$(PYTEST) -m "not browser and not faults and not postgres"
 
+# lint-imports checks the import contracts in pyproject.toml on this checkout's code
+# (PYTHONPATH), wherever the venv's editable install points.
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy src tests
-	# PYTHONPATH: check this checkout's code, wherever the venv's editable install points.
 	PYTHONPATH=src $(BIN)/lint-imports
 	$(BIN)/outagewatch catalog validate
 	$(BIN)/bandit -q -r src -c pyproject.toml
