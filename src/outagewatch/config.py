@@ -85,6 +85,12 @@ class Settings(BaseSettings):
     allow_private_webhooks: bool = Field(
         default=False, description="Let webhooks and Apprise URLs reach private addresses"
     )
+    notify_proxy: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^/\s]+/?$",
+        description="Send webhooks and Apprise notifications through this proxy "
+        "(http://host:port); HTTP_PROXY and the like are never used for them",
+    )
     local_mail_page: bool = Field(
         default=False,
         description="Show /operator/mail (everyone's sign-in links) to anyone on this machine",

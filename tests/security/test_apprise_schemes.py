@@ -5,6 +5,7 @@ service never sees a connection."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import socket
 import threading
@@ -76,6 +77,9 @@ class Listener:
             connection.close()
 
     def close(self) -> None:
+        # Closing alone does not wake a thread blocked in accept(); shutting down does.
+        with contextlib.suppress(OSError):
+            self._socket.shutdown(socket.SHUT_RDWR)
         self._socket.close()
         self._thread.join(timeout=5)
 

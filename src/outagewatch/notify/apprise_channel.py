@@ -80,20 +80,32 @@ def valid_apprise_url(url: str) -> bool:
 
 
 class AppriseNotifier:
-    def __init__(self, *, allow_private: bool = False, timeout_seconds: float = 20.0) -> None:
+    def __init__(
+        self,
+        *,
+        allow_private: bool = False,
+        timeout_seconds: float = 20.0,
+        proxy: str | None = None,
+    ) -> None:
+        """`proxy`: the operator's proxy for notifications; proxies set in the environment
+        are never used (outbound_guard says why)."""
         self._allow_private = allow_private
         self._timeout_seconds = timeout_seconds
+        self._proxy = proxy
 
     async def send(self, destination: Destination, notification: Notification) -> None:
         services = _single_service(destination.address)
         if services is None:
             raise DeliveryError("not a valid Apprise URL", permanent=True)
-        if self._allow_private:
-            result = await self._notify(services, notification)
-        else:
-            await self._keep_off_private_networks(destination.address, services)
-            with outbound_guard.public_only():
+        with outbound_guard.bypassing_the_environment(proxy=self._proxy):
+            if self._allow_private:
                 result = await self._notify(services, notification)
+            else:
+                # Through a proxy, the proxy resolves the host: the check by name before
+                # sending is then the only one (smtplib, which takes no proxy, stays pinned).
+                await self._keep_off_private_networks(destination.address, services)
+                with outbound_guard.public_only(proxy=self._proxy):
+                    result = await self._notify(services, notification)
         with result:  # releases the log files Apprise may keep for a large result
             if result:
                 return

@@ -3,7 +3,8 @@
 The guard resolves the webhook's host and refuses private addresses; the POST then goes to
 the very address it checked (the Host header and TLS name stay the host's), so a DNS server
 that answers a public address to the check and a private one a moment later (rebinding)
-gets nowhere.
+gets nowhere. Proxies in the environment are ignored (they would receive the request instead
+and reach whatever they like); only a proxy the operator names for notifications is used.
 """
 
 from __future__ import annotations
@@ -126,6 +127,12 @@ def pin(url: httpx.URL, address: str) -> PinnedTarget:
     )
 
 
+def by_name(url: str) -> PinnedTarget:
+    """`url` as it is, for a proxy to resolve."""
+    parsed = httpx.URL(url)
+    return PinnedTarget(url=parsed, host_header=parsed.netloc.decode("ascii"), tls_name=None)
+
+
 async def check_public_url(
     url: str, *, allow_private: bool, resolve: Resolver = system_resolve
 ) -> PinnedTarget:
@@ -155,7 +162,11 @@ class WebhookNotifier:
         clock: Clock | None = None,
         resolve: Resolver = system_resolve,
         ssl_context: ssl.SSLContext | None = None,
+        proxy: str | None = None,
     ) -> None:
+        """`proxy`: the operator's proxy for notifications. Proxies set in the environment
+        are never used: the request would go wherever they lead, unchecked."""
+        self._proxy = proxy
         self._timeout_seconds = timeout_seconds
         self._allow_private = allow_private
         self._clock = clock or SystemClock()
@@ -166,6 +177,10 @@ class WebhookNotifier:
         target = await check_public_url(
             destination.address, allow_private=self._allow_private, resolve=self._resolve
         )
+        if self._proxy is not None:
+            # Through a proxy's tunnel the TLS name would be the pinned address, which no
+            # certificate names; so the proxy gets the name checked above, and resolves it.
+            target = by_name(destination.address)
         if not destination.secret:
             raise DeliveryError("the webhook has no signing secret", permanent=True)
         body = json.dumps(notification.data, separators=(",", ":"), sort_keys=True).encode()
@@ -182,7 +197,11 @@ class WebhookNotifier:
             # A client per send: sends are seconds apart at most, and a shared client would
             # be tied to one event loop and need closing by whoever owns the notifier.
             async with httpx.AsyncClient(
-                timeout=self._timeout_seconds, follow_redirects=False, verify=self._verify
+                timeout=self._timeout_seconds,
+                follow_redirects=False,
+                verify=self._verify,
+                trust_env=False,
+                proxy=self._proxy,
             ) as client:
                 response = await client.post(
                     target.url,

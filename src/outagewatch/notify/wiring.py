@@ -48,7 +48,13 @@ def build_deliverer(
     )
     notifiers: dict[str, Notifier] = {
         "email": mail_notifier(settings, clock),
-        "webhook": WebhookNotifier(allow_private=settings.allow_private_webhooks, clock=clock),
-        "apprise": AppriseNotifier(allow_private=settings.allow_private_webhooks),
+        "webhook": WebhookNotifier(
+            allow_private=settings.allow_private_webhooks,
+            clock=clock,
+            proxy=settings.notify_proxy,
+        ),
+        "apprise": AppriseNotifier(
+            allow_private=settings.allow_private_webhooks, proxy=settings.notify_proxy
+        ),
     }
     return Deliverer(store, notifiers, composer, worker=worker)
