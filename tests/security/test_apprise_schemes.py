@@ -5,10 +5,8 @@ service never sees a connection."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 import socket
-import threading
 from collections.abc import Iterator
 
 import apprise
@@ -25,6 +23,7 @@ from outagewatch.notify.apprise_channel import (
 from outagewatch.notify.protocol import DeliveryError, Destination, Notification
 from outagewatch.storage.sql import SqlStore
 from tests.helpers import SAME_SITE, sign_in
+from tests.security.listener import Listener
 
 # Connected some other way than through getaddrinfo-and-connect: refused unless allowed.
 REFUSED_SCHEMES = frozenset(
@@ -55,33 +54,6 @@ REFUSED_SCHEMES = frozenset(
 NOTIFICATION = Notification(
     key="security-test", subject="Discord: Major outage", text="Problems.", html="<p>Problems.</p>"
 )
-
-
-class Listener:
-    """A TCP port on loopback that counts the connections it accepts."""
-
-    def __init__(self) -> None:
-        self._socket = socket.create_server(("127.0.0.1", 0))
-        self.port = int(self._socket.getsockname()[1])
-        self.connections = 0
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                connection, _ = self._socket.accept()
-            except OSError:
-                return
-            self.connections += 1
-            connection.close()
-
-    def close(self) -> None:
-        # Closing alone does not wake a thread blocked in accept(); shutting down does.
-        with contextlib.suppress(OSError):
-            self._socket.shutdown(socket.SHUT_RDWR)
-        self._socket.close()
-        self._thread.join(timeout=5)
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from outagewatch.notify import outbound_guard
 from outagewatch.notify.apprise_channel import AppriseNotifier
 from outagewatch.notify.protocol import DeliveryError, Destination, Notification, Notifier
 from outagewatch.notify.webhook import WebhookNotifier
-from tests.security.test_apprise_schemes import Listener
-from tests.webhook_receiver import WebhookReceiver
+from tests.local_http import LocalHttpServer
+from tests.security.listener import Listener
 
 NOTIFICATION = Notification(
     key="proxy-test",
@@ -72,7 +72,7 @@ def _apprise(url: str) -> Destination:
 )
 def test_a_delivery_goes_direct_whatever_proxy_the_environment_names(
     proxy_in_environment: Listener,
-    webhook_receiver: WebhookReceiver,
+    webhook_receiver: LocalHttpServer,
     notifier: Notifier,
     destination: Callable[[str], Destination],
 ) -> None:
@@ -90,7 +90,7 @@ def test_a_delivery_goes_direct_whatever_proxy_the_environment_names(
 )
 def test_a_private_target_is_refused_and_the_environment_proxy_never_contacted(
     proxy_in_environment: Listener,
-    webhook_receiver: WebhookReceiver,
+    webhook_receiver: LocalHttpServer,
     notifier: Notifier,
     destination: Callable[[str], Destination],
 ) -> None:
@@ -102,7 +102,7 @@ def test_a_private_target_is_refused_and_the_environment_proxy_never_contacted(
 
 
 def test_what_a_plugin_connects_to_is_checked_not_the_environment_proxy(
-    proxy_in_environment: Listener, webhook_receiver: WebhookReceiver
+    proxy_in_environment: Listener, webhook_receiver: LocalHttpServer
 ) -> None:
     # As a plugin's own requests.post() would, past the check by name before sending.
     with (
@@ -163,7 +163,7 @@ def test_the_proxy_the_operator_names_is_used_even_on_a_private_address(
 )
 def test_through_the_operators_proxy_a_private_target_is_refused_by_name(
     proxy: Listener,
-    webhook_receiver: WebhookReceiver,
+    webhook_receiver: LocalHttpServer,
     notifier: Callable[[str], Notifier],
     destination: Callable[[str], Destination],
 ) -> None:
