@@ -153,6 +153,9 @@ def update_of(card: StatusCard) -> ServiceUpdate:
 
 
 async def _until_disconnected(receive: Receive) -> None:
-    with contextlib.suppress(OSError):
+    # Any failure to receive ends the stream the same way a disconnect does: the server's
+    # socket error, or the body limit cutting a client that sends a body to a stream
+    # (which would otherwise surface as "Task exception was never retrieved").
+    with contextlib.suppress(Exception):
         while (await receive())["type"] != "http.disconnect":
             pass
