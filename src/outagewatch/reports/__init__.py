@@ -1,1 +1,2 @@
-"""Reports: intake, and the counts people see ("N reports this hour · N today")."""
+"""Reports: intake, from the wire request to the one NewReport the writer stores (the counts
+people see are read by `status/`)."""
