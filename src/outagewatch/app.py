@@ -174,25 +174,20 @@ def build_site(
         app.state.templates.env, public_url=settings.public_url, site_name=settings.site_name
     )
     app.state.ticks = TickRecord()
-    app.include_router(v1.router)
-    app.include_router(feeds.router)
-    app.include_router(signals_api.router)
-    app.include_router(pages.router)
-    app.include_router(incident_pages.router)
-    app.include_router(voice_pages.router)
-    app.include_router(report_form.router)
-    app.include_router(health.router)
-    app.include_router(seo.router)
-    app.include_router(share.router)
-    app.include_router(metrics_page.router)
-    app.include_router(account_pages.router)
-    app.include_router(operator_pages.router)
-    app.include_router(admin_pages.router)
+    _install_faces(app)
+    return app
+
+
+def _install_faces(app: FastAPI) -> None:
+    """The routes of both faces, static files, headers, the OpenAPI document, error pages."""
+    for face in (v1, feeds, signals_api, pages, incident_pages, voice_pages, report_form):
+        app.include_router(face.router)
+    for face in (health, seo, share, metrics_page, account_pages, operator_pages, admin_pages):
+        app.include_router(face.router)
     app.mount("/static", StaticAssets(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders)
     openapi.install(app)
     errors.install(app)
-    return app
 
 
 def _redis(settings: Settings, hub: LiveHub) -> tuple[redis.Redis | None, RedisRelay | None]:

@@ -86,12 +86,23 @@ def _string_list(value: object) -> bool:
 
 
 def _entry_problems(entry: Mapping[str, Any], where: str) -> Iterable[str]:
+    yield from _field_problems(entry, where)
+    yield from _identity_problems(entry, where)
+    yield from _value_problems(entry, where)
+
+
+def _field_problems(entry: Mapping[str, Any], where: str) -> Iterable[str]:
+    """Fields missing or unknown."""
     for field in REQUIRED_FIELDS:
         if entry.get(field) in (None, ""):
             yield f"{where}: missing {field}"
     for field in entry:
         if field not in KNOWN_FIELDS and field != "_file":
             yield f"{where}: unknown field {field!r}"
+
+
+def _identity_problems(entry: Mapping[str, Any], where: str) -> Iterable[str]:
+    """The slug's form, and the category with the file the entry belongs in."""
     slug = entry.get("slug")
     if isinstance(slug, str) and not SLUG_PATTERN.match(slug):
         yield f"{where}: slug must be lowercase letters, digits and hyphens"
@@ -101,6 +112,10 @@ def _entry_problems(entry: Mapping[str, Any], where: str) -> Iterable[str]:
     expected_file = f"{category}.yaml"
     if category in CATEGORY_BY_SLUG and entry.get("_file") not in (None, expected_file):
         yield f"{where}: category {category} belongs in {expected_file}"
+
+
+def _value_problems(entry: Mapping[str, Any], where: str) -> Iterable[str]:
+    """URLs, popularity, lists and countries of a well-formed entry."""
     for field in ("url", "status_page"):
         if entry.get(field) is not None and not _is_web_url(entry[field]):
             yield f"{where}: {field} is not a well-formed http(s) URL: {entry[field]!r}"

@@ -156,6 +156,13 @@ class NameTable:
         if len(compact) >= 3:
             for position, _ in _occurrences(self._compact_text, self._compact_starts, compact):
                 offer(self.owners[position], INSIDE)
+        self._exact(compact, sharing, offer)
+        self._typos(compact, offer)
+        return found
+
+    def _exact(self, compact: str, sharing: set[int], offer: Callable[[int, int], None]) -> None:
+        """Names typed exactly, and brands: `sharing` are the services whose name starts
+        with the query's words."""
         exact = self._by_compact.get(compact, [])
         own = {name.owner for name in exact if name.own}
         aliases = {name.owner for name in exact if not name.own} - own
@@ -168,8 +175,6 @@ class NameTable:
             offer(owner, BRAND)
         for owner in own | aliases:
             offer(owner, BRAND if shared else EXACT)
-        self._typos(compact, offer)
-        return found
 
     def _with_prefix(self, compact: str) -> Iterator[int]:
         """Positions of the names that start with `compact` (no spaces)."""
