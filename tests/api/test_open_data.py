@@ -84,3 +84,15 @@ def test_a_future_or_malformed_day_is_a_clear_422(
 
     assert response.status_code == 422
     assert complaint in response.json()["error"]["message"]
+
+
+def test_a_day_whose_hours_retention_folded_is_refused_as_gone_not_served_empty(
+    client: TestClient,
+) -> None:
+    kept = client.get("/api/v1/data/hourly.csv", params={"date": "2026-10-14"})  # 35 days back
+    folded = client.get("/api/v1/data/hourly.json", params={"date": "2026-10-13"})
+
+    assert kept.status_code == 200
+    assert folded.status_code == 410
+    assert "Hourly figures are kept for 35 days" in folded.json()["error"]["message"]
+    assert "2026-10-14" in folded.json()["error"]["message"]

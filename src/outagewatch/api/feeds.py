@@ -7,7 +7,7 @@ open_data, and status.badge.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -45,7 +45,8 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": schemas.ErrorBody, "description": "No such service"}
 }
 BAD_DAY: dict[int | str, dict[str, Any]] = {
-    422: {"model": schemas.ErrorBody, "description": "A malformed or future day"}
+    410: {"model": schemas.ErrorBody, "description": "A day older than the hours kept"},
+    422: {"model": schemas.ErrorBody, "description": "A malformed or future day"},
 }
 
 
@@ -181,9 +182,15 @@ def _hourly(
 ) -> tuple[date, list[open_data.HourlyRow], dict[str, str]]:
     """The day asked for, its rows, and the download's headers."""
     context = app_context(request)
-    today = context.clock.now().date()
+    now = context.clock.now()
+    today = now.date()
+    # Retention folds whole days before now - KEEP_HOURS_DAYS: the day holding that moment
+    # still has every hour.
+    oldest = (now - timedelta(days=context.settings.keep_hours_days)).date()
     try:
-        day = open_data.requested_day(day_text, today=today)
+        day = open_data.requested_day(day_text, today=today, oldest=oldest)
+    except open_data.DayFoldedError as error:
+        raise HTTPException(410, str(error)) from None
     except open_data.DayError as error:
         raise HTTPException(422, str(error)) from None
     since, until = open_data.day_bounds(day)

@@ -18,6 +18,11 @@ class DayError(ValueError):
     """The requested day cannot be served; the message says what to ask for instead."""
 
 
+class DayFoldedError(DayError):
+    """The day is older than the hourly totals kept: retention folded its hours into a daily
+    total, so an hourly file for it would be empty, not true."""
+
+
 @dataclass(frozen=True, slots=True)
 class HourlyRow:
     service: str  # slug
@@ -25,9 +30,9 @@ class HourlyRow:
     reports: int
 
 
-def requested_day(text: str | None, *, today: date) -> date:
-    """The day asked for: `YYYY-MM-DD` up to today (UTC); by default yesterday, the last
-    complete day."""
+def requested_day(text: str | None, *, today: date, oldest: date) -> date:
+    """The day asked for: `YYYY-MM-DD` from `oldest` (the first day whose hours are all
+    kept) up to today (UTC); by default yesterday, the last complete day."""
     if text is None:
         return today - timedelta(days=1)
     # fromisoformat alone would also take "20261118" and week dates; one spelling is clearer.
@@ -39,6 +44,11 @@ def requested_day(text: str | None, *, today: date) -> date:
         raise DayError(f"{text} is not a day of the calendar.") from None
     if day > today:
         raise DayError(f"{text} has not happened yet: the latest day is {today.isoformat()}.")
+    if day < oldest:
+        raise DayFoldedError(
+            f"Hourly figures are kept for {(today - oldest).days} days: {text} is older than "
+            f"the first day kept, {oldest.isoformat()}."
+        )
     return day
 
 
